@@ -1,0 +1,104 @@
+"""Whoosh field types and analyzers built on ``articles.text``.
+
+Each text field is indexed twice: its normalised surface words (with
+positions, for phrases and for ranking exact matches first) and, in a
+companion ``<name>_stem`` field, light stems without stop words (for recall:
+القوات finds والقوات، بالقوات، للقوات).
+
+The field types compute their postings straight from the cached word
+analysis instead of walking Whoosh's token-object pipeline: that pipeline, not
+the posting writer, is where most of Whoosh's indexing time goes.
+"""
+
+from collections import defaultdict
+
+from whoosh.analysis import Analyzer, Token
+from whoosh.fields import TEXT
+
+from articles.text import WORD_RE, is_stopword, normalise, stem
+
+STEM_SUFFIX = "_stem"
+
+
+_last_analysed = (None, [])
+
+
+def surface_words(text):
+    # Both fields of a document are built from the same string, one after the
+    # other: remembering the last one halves the tokenising work.
+    global _last_analysed
+    last_text, last_words = _last_analysed
+    if text is last_text:
+        return last_words
+    words = WORD_RE.findall(normalise(text))
+    _last_analysed = (text, words)
+    return words
+
+
+def stem_words(text):
+    """(position, stem) for each non-stop word, positions as in surface_words."""
+    return [(pos, stem(word)) for pos, word in enumerate(surface_words(text)) if not is_stopword(word)]
+
+
+class _WordAnalyzer(Analyzer):
+    """Whoosh ``Analyzer`` face of the same analysis, for Whoosh's generic paths.
+
+    Character offsets refer to the normalised text; highlighting maps them back
+    with ``articles.search.highlight``.
+    """
+
+    def words(self, text):
+        raise NotImplementedError
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, word in self.words(value):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = start_pos + pos
+            yield token
+
+
+class SurfaceAnalyzer(_WordAnalyzer):
+    def words(self, text):
+        return enumerate(surface_words(text))
+
+
+class StemAnalyzer(_WordAnalyzer):
+    def words(self, text):
+        return stem_words(text)
+
+
+def _postings(field, positioned_words):
+    poses = defaultdict(list)
+    for pos, word in positioned_words:
+        poses[word].append(pos)
+    encode = field.format.encode
+    boost = field.format.field_boost
+    for word, poslist in poses.items():
+        yield word.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
+
+
+class ArabicTextField(TEXT):
+    """Normalised surface words with positions."""
+
+    def __init__(self, **kwargs):
+        super().__init__(analyzer=SurfaceAnalyzer(), phrase=True, **kwargs)
+
+    def index(self, value, **kwargs):
+        return _postings(self, enumerate(surface_words(value)))
+
+
+class ArabicStemField(TEXT):
+    """Light stems of the non-stop words, at their surface positions."""
+
+    def __init__(self, **kwargs):
+        super().__init__(analyzer=StemAnalyzer(), phrase=True, **kwargs)
+
+    def index(self, value, **kwargs):
+        return _postings(self, stem_words(value))

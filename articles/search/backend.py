@@ -1,0 +1,420 @@
+"""The haystack engine: Whoosh with Arabic analysis, fast, and honest about ranking.
+
+What it changes from haystack's Whoosh backend, and why:
+- Every text field gets the Arabic analysis (``analysis.py``) and a stem
+  companion field; haystack would fall back to an English stemmer.
+- Text is not stored in the index (the database is the source of truth) and
+  no spelling word graph is built: both cost indexing time and disk.
+- One searcher per thread is kept open and refreshed only when the index has
+  changed; memory-mapping is off, since Whoosh copies mapped files whenever a
+  reader opens.
+- Writes wait for Whoosh's single write lock instead of failing, and batches
+  commit without merging every segment.
+- Queries arrive as Whoosh query objects built by ``ArabicSearchQuery`` from
+  haystack's filter tree, not as strings to re-parse; the user's words go
+  through ``query.py``. Relevance ranking puts articles with all the query's
+  words first, then those with some (``fallback`` says when there were none
+  with all).
+- Highlighting is done on the original text from the database
+  (``highlight.py``); haystack's uses a hard-coded English analyzer.
+"""
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils.encoding import force_str
+from haystack.backends import BaseEngine, log_query
+from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from haystack.exceptions import SearchBackendError, SkipDocument
+from haystack.fields import FacetField
+from haystack.inputs import BaseInput
+from haystack.models import SearchResult
+from haystack.utils import get_identifier
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, Schema
+from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.sorting import Count, FieldFacet
+from whoosh.writing import MERGE_SMALL
+
+from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
+from articles.search.highlight import HighlightTerms, snippet
+from articles.search.query import compile_query, parse_query
+
+# How long a writer waits for another writer (an import, an admin save) to
+# finish before giving up. Whoosh allows one writer per index.
+WRITE_LOCK_TIMEOUT = 600.0
+WRITER_MEMORY_MB = 256
+
+_ram_storage = threading.local()
+
+
+@dataclass
+class SearchPlan:
+    """What ``ArabicSearchQuery.build_query`` hands the backend."""
+
+    parsed: object = None  # query.ParsedQuery, None for "everything"
+    filter: object = None  # a Whoosh query over keyword/date fields, or None
+
+
+class ArabicWhooshSearchBackend(WhooshSearchBackend):
+    def setup(self):
+        from haystack import connections
+
+        if self.use_file_storage:
+            os.makedirs(self.path, exist_ok=True)
+            if not os.access(self.path, os.W_OK):
+                raise IOError(f"The Whoosh index folder {self.path!r} is not writable.")
+            self.storage = FileStorage(self.path, supports_mmap=False)
+        else:
+            if getattr(_ram_storage, "storage", None) is None:
+                _ram_storage.storage = RamStorage()
+            self.storage = _ram_storage.storage
+
+        fields = connections[self.connection_alias].get_unified_index().all_searchfields()
+        self.content_field_name, self.schema = self.build_schema(fields)
+        self.parser = None  # user text never reaches Whoosh's parser; see query.py
+        if self.storage.index_exists():
+            self.index = self.storage.open_index(schema=self.schema)
+        else:
+            self.index = self.storage.create_index(self.schema)
+        self._local = threading.local()
+        self.setup_complete = True
+
+    def build_schema(self, fields):
+        schema_fields = {
+            ID: WHOOSH_ID(stored=True, unique=True),
+            DJANGO_CT: WHOOSH_ID(stored=True),
+            DJANGO_ID: WHOOSH_ID(stored=True),
+        }
+        content_field_name = ""
+        for field_class in fields.values():
+            name = field_class.index_fieldname
+            if field_class.is_multivalued:
+                schema_fields[name] = KEYWORD(stored=True, commas=True, scorable=True)
+            elif field_class.field_type in ("date", "datetime"):
+                schema_fields[name] = DATETIME(stored=field_class.stored, sortable=True)
+            elif field_class.field_type == "integer":
+                schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=int, sortable=True)
+            elif field_class.field_type == "float":
+                schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=float, sortable=True)
+            elif field_class.field_type == "boolean":
+                schema_fields[name] = BOOLEAN(stored=field_class.stored)
+            elif isinstance(field_class, FacetField) or not field_class.indexed:
+                # Whole values (a source name, a category) for filters and facets.
+                schema_fields[name] = WHOOSH_ID(stored=field_class.stored, sortable=True)
+            else:
+                schema_fields[name] = ArabicTextField(stored=False, field_boost=field_class.boost)
+                schema_fields[name + STEM_SUFFIX] = ArabicStemField(stored=False, field_boost=field_class.boost)
+            if field_class.document:
+                content_field_name = name
+        if len(schema_fields) <= 3:
+            raise SearchBackendError("No fields were found in any search_indexes.")
+        return content_field_name, Schema(**schema_fields)
+
+    # Writing -------------------------------------------------------------
+
+    def _writer(self):
+        return self.index.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, limitmb=WRITER_MEMORY_MB)
+
+    def update(self, index, iterable, commit=True):
+        if not self.setup_complete:
+            self.setup()
+        documents = []
+        for obj in iterable:
+            try:
+                doc = index.full_prepare(obj)
+            except SkipDocument:
+                continue
+            doc.pop("boost", None)
+            for key, value in doc.items():
+                doc[key] = self._from_python(value)
+            # The stem companion indexes the same text (analysis.py caches it).
+            for key in list(doc):
+                if key + STEM_SUFFIX in self.schema:
+                    doc[key + STEM_SUFFIX] = doc[key]
+            documents.append(doc)
+        if not documents:
+            return
+        # Prepare everything before taking the lock, so other writers wait
+        # only for the Whoosh work itself.
+        writer = self._writer()
+        try:
+            for doc in documents:
+                writer.update_document(**doc)
+        except Exception:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=MERGE_SMALL)
+
+    def remove(self, obj_or_string, commit=True):
+        self.remove_identifiers([get_identifier(obj_or_string)])
+
+    def remove_identifiers(self, identifiers):
+        if not self.setup_complete:
+            self.setup()
+        writer = self._writer()
+        try:
+            for identifier in identifiers:
+                writer.delete_by_term(ID, identifier)
+        except Exception:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=MERGE_SMALL)
+
+    def clear(self, models=None, commit=True):
+        if not self.setup_complete:
+            self.setup()
+        if models is None:
+            self.delete_index()
+            return
+        from haystack.utils import get_model_ct
+
+        writer = self._writer()
+        for model in models:
+            writer.delete_by_term(DJANGO_CT, get_model_ct(model))
+        writer.commit()
+
+    def delete_index(self):
+        # Empty the existing storage rather than deleting the folder: other
+        # processes may hold it open.
+        self.storage.create_index(self.schema)
+        self.index = self.storage.open_index(schema=self.schema)
+        self._local = threading.local()
+
+    def optimize(self):
+        if not self.setup_complete:
+            self.setup()
+        self._writer().commit(optimize=True)
+
+    # Reading -------------------------------------------------------------
+
+    def searcher(self):
+        """This thread's open searcher, reopened only if the index changed."""
+        if not self.setup_complete:
+            self.setup()
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            self.index = self.storage.open_index(schema=self.schema)
+            searcher = self.index.searcher()
+        elif not searcher.up_to_date():
+            searcher = searcher.refresh()
+        self._local.searcher = searcher
+        return searcher
+
+    @log_query
+    def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, highlight=False,
+               facets=None, result_class=None, **kwargs):
+        if not isinstance(query_string, SearchPlan):
+            raise SearchBackendError("Use ArabicSearchQuery: this backend takes query objects, not strings.")
+        plan = query_string
+        searcher = self.searcher()
+        start_offset = start_offset or 0
+        end_offset = end_offset if end_offset is not None else start_offset + 20
+        end_offset = max(end_offset, start_offset + 1)
+        compiled = compile_query(plan.parsed) if plan.parsed is not None and not plan.parsed.is_empty else None
+
+        if plan.parsed is not None and compiled is None:
+            return {"results": [], "hits": 0, "facets": {}, "fallback": False, "spelling_suggestion": None}
+
+        sortedby, reverse = self._sort(sort_by)
+        search_kwargs = {"filter": plan.filter, "sortedby": sortedby, "reverse": reverse}
+        if facets:
+            search_kwargs["groupedby"] = [FieldFacet(f, allow_overlap=False, maptype=Count) for f in facets]
+
+        if compiled is None:
+            hits, total, results = self._run(searcher, wq.Every(), end_offset, search_kwargs)
+            fallback = False
+        elif sortedby or compiled.any_word is None:
+            # Sorted by a field, "all first" has no meaning: everything that
+            # matches any word, in field order.
+            query = compiled.any_word or compiled.all_words
+            hits, total, results = self._run(searcher, query, end_offset, search_kwargs)
+            fallback = False
+        else:
+            hits, total, results = self._all_then_any(searcher, compiled, end_offset, search_kwargs)
+            fallback = results.get("fallback", False)
+
+        page = hits[start_offset:end_offset]
+        terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
+        return {
+            "results": self._results(searcher, page, result_class, highlight, terms),
+            "hits": total,
+            "facets": self._facets(results.get("facets")) if facets else {},
+            "fallback": fallback,
+            "spelling_suggestion": None,
+        }
+
+    def _sort(self, sort_by):
+        if not sort_by:
+            return None, False
+        directions = {field.startswith("-") for field in sort_by}
+        if len(directions) > 1:
+            raise SearchBackendError("Whoosh requires all order_by fields to use the same sort direction")
+        return [field.lstrip("-") for field in sort_by], directions.pop()
+
+    def _run(self, searcher, query, limit, search_kwargs, mask=None):
+        raw = searcher.search(query, limit=limit, mask=mask, **search_kwargs)
+        hits = [(raw.docnum(i), raw.score(i)) for i in range(raw.scored_length())]
+        facets = {name: raw.groups(name) for name in raw.facet_names()} if search_kwargs.get("groupedby") else None
+        return hits, len(raw), {"facets": facets, "docs": raw}
+
+    def _all_then_any(self, searcher, compiled, limit, search_kwargs):
+        all_hits, all_total, all_info = self._run(searcher, compiled.all_words, limit, search_kwargs)
+        # Articles with only some of the words come after every article with
+        # all of them, never mixed in; a score bonus could not promise that.
+        all_docs = set(searcher.docs_for_query(compiled.all_words)) if all_total > len(all_hits) else {
+            docnum for docnum, _ in all_hits
+        }
+        any_hits, any_total, any_info = self._run(
+            searcher, compiled.any_word, max(limit - len(all_hits), 1), search_kwargs, mask=all_docs
+        )
+        facets = any_info["facets"]
+        if facets is not None and all_info["facets"] is not None:
+            for name, counts in all_info["facets"].items():
+                for key, count in counts.items():
+                    facets[name][key] = facets[name].get(key, 0) + count
+        hits = all_hits + any_hits
+        return hits, all_total + any_total, {"facets": facets, "fallback": all_total == 0 and any_total > 0}
+
+    def _facets(self, raw_facets):
+        fields = {}
+        for name, counts in (raw_facets or {}).items():
+            counts = {self._to_python(k) if isinstance(k, str) else k: v for k, v in counts.items() if k is not None}
+            fields[name] = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+        return {"fields": fields, "dates": {}, "queries": {}}
+
+    def _results(self, searcher, page, result_class, highlight, terms):
+        from haystack import connections
+
+        result_class = result_class or SearchResult
+        unified_index = connections[self.connection_alias].get_unified_index()
+        rows = []
+        for docnum, score in page:
+            stored = searcher.stored_fields(docnum)
+            app_label, model_name = stored[DJANGO_CT].split(".")
+            extra = {k: self._to_python(v) for k, v in stored.items() if k not in (ID, DJANGO_CT, DJANGO_ID)}
+            rows.append(result_class(app_label, model_name, stored[DJANGO_ID], score or 0, **extra))
+        # One query per model for the objects, instead of one per result.
+        by_model = {}
+        for result in rows:
+            by_model.setdefault(result.model, []).append(result)
+        for model, results in by_model.items():
+            index = unified_index.get_index(model)
+            objects = index.read_queryset().in_bulk([r.pk for r in results])
+            for result in results:
+                result._object = objects.get(int(result.pk)) if result.pk.isdigit() else objects.get(result.pk)
+                if highlight and result._object is not None and hasattr(index, "highlight_text"):
+                    result.highlighted = {"text": [snippet(index.highlight_text(result._object), terms)]}
+        return [r for r in rows if r._object is not None]
+
+    def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
+                       models=None, limit_to_registered_models=None, result_class=None, **kwargs):
+        raise NotImplementedError("Related articles are not available yet.")
+
+    def _from_python(self, value):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day)
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None)
+        return super()._from_python(value)
+
+
+class ArabicQuery(BaseInput):
+    """The text of the search box, kept whole for ``query.parse_query``."""
+
+    input_type_name = "arabic"
+    post_process = False
+
+    def prepare(self, query_obj):
+        return self.query_string
+
+
+class ArabicSearchQuery(WhooshSearchQuery):
+    """Turns haystack's filter tree into a ``SearchPlan`` of Whoosh objects."""
+
+    fallback = False
+
+    def run(self, spelling_query=None, **kwargs):
+        # Haystack keeps only results, hits, facets and spelling: keep the
+        # fallback flag too, for the page to explain itself.
+        final_query = self.build_query()
+        search_kwargs = self.build_params(spelling_query=spelling_query)
+        search_kwargs.update(kwargs)
+        results = self.backend.search(final_query, **search_kwargs)
+        self._results = results.get("results", [])
+        self._hit_count = results.get("hits", 0)
+        self._facet_counts = self.post_process_facets(results)
+        self._spelling_suggestion = results.get("spelling_suggestion")
+        self.fallback = results.get("fallback", False)
+
+    def _clone(self, klass=None, using=None):
+        clone = super()._clone(klass=klass, using=using)
+        clone.fallback = self.fallback
+        return clone
+
+    def build_query(self):
+        user_texts = []
+        whoosh_filter = self._node_query(self.query_filter, user_texts)
+        parsed = parse_query(" ".join(user_texts)) if user_texts else None
+        return SearchPlan(parsed=parsed, filter=whoosh_filter)
+
+    def _node_query(self, node, user_texts):
+        parts = []
+        for child in node.children:
+            if hasattr(child, "children"):
+                part = self._node_query(child, user_texts)
+            else:
+                expression, value = child
+                part = self._expression_query(expression, value, user_texts)
+            if part is not None:
+                parts.append(part)
+        if not parts:
+            return None
+        combined = parts[0] if len(parts) == 1 else (wq.Or(parts) if node.connector == "OR" else wq.And(parts))
+        return wq.Not(combined) if node.negated else combined
+
+    def _expression_query(self, expression, value, user_texts):
+        from haystack import connections
+
+        field, filter_type = node_split(expression)
+        if field == "content":
+            user_texts.append(force_str(getattr(value, "query_string", value)))
+            return None
+        fieldname = connections[self._using].get_unified_index().get_index_fieldname(field)
+        backend = self.backend
+        if filter_type in ("exact", "content"):
+            return wq.Term(fieldname, backend._from_python(value))
+        if filter_type == "in":
+            return wq.Or([wq.Term(fieldname, backend._from_python(v)) for v in value])
+        if filter_type in ("gt", "gte", "lt", "lte", "range"):
+            low = high = None
+            if filter_type == "range":
+                low, high = value
+            elif filter_type in ("gt", "gte"):
+                low = value
+            else:
+                high = value
+            low = backend._from_python(low) if low is not None else None
+            high = backend._from_python(high) if high is not None else None
+            return wq.DateRange(
+                fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt"
+            )
+        raise SearchBackendError(f"Filter {filter_type!r} is not supported on {field!r}.")
+
+
+def node_split(expression):
+    from haystack.constants import FILTER_SEPARATOR, VALID_FILTERS
+
+    parts = expression.split(FILTER_SEPARATOR)
+    if len(parts) > 1 and parts[-1] in VALID_FILTERS:
+        return FILTER_SEPARATOR.join(parts[:-1]), parts[-1]
+    return expression, "content"
+
+
+class ArabicWhooshEngine(BaseEngine):
+    backend = ArabicWhooshSearchBackend
+    query = ArabicSearchQuery

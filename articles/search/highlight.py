@@ -1,0 +1,118 @@
+"""Marking query words in the original text, diacritics and all.
+
+Matching happens on normalised words (the same analysis as the index), and
+``normalise_with_offsets`` maps each match back to the characters the author
+wrote, so الأمريكيّة is marked whole when the query was الامريكية.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from articles.text import is_stopword, normalise_with_offsets, stem, strip_prefix, token_spans
+
+SNIPPET_LENGTH = 260
+_MAX_MATCHES_CONSIDERED = 100
+
+
+@dataclass(frozen=True)
+class HighlightTerms:
+    surfaces: frozenset = frozenset()
+    stems: frozenset = frozenset()
+    prefixes: tuple = ()
+
+    @classmethod
+    def from_query(cls, parsed):
+        surfaces, stems, prefixes = set(), set(), []
+        for clause in parsed.positive_clauses():
+            if clause.kind == "prefix":
+                prefixes.append(clause.words[0])
+                continue
+            for word in clause.words:
+                surfaces.add(word)
+                if not is_stopword(word):
+                    stems.add(stem(word))
+        return cls(frozenset(surfaces), frozenset(stems), tuple(prefixes))
+
+    def __bool__(self):
+        return bool(self.surfaces or self.prefixes)
+
+    def matches(self, word):
+        if word in self.surfaces:
+            return True
+        if not is_stopword(word) and stem(word) in self.stems:
+            return True
+        return any(word.startswith(p) or strip_prefix(word).startswith(p) for p in self.prefixes)
+
+
+def find_matches(text, terms):
+    """(start, end) character spans in ``text`` of the words ``terms`` match."""
+    if not terms:
+        return []
+    normalised, offsets = normalise_with_offsets(text)
+    spans = []
+    for word, start, end in token_spans(normalised):
+        if terms.matches(word):
+            # End at the next kept character, so marks after the last letter
+            # (a shadda, a tanween) stay inside the highlight.
+            spans.append((offsets[start], offsets[end]))
+    return spans
+
+
+def _mark(text, spans, start, end):
+    out, cursor = [], start
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
+            continue
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        out.append(escape(text[cursor:span_start]))
+        out.append("<mark>%s</mark>" % escape(text[span_start:span_end]))
+        cursor = span_end
+    out.append(escape(text[cursor:end]))
+    return "".join(out)
+
+
+def highlight_text(text, terms):
+    """The whole text as HTML, query words in <mark>."""
+    return mark_safe(_mark(text, find_matches(text, terms), 0, len(text)))
+
+
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _best_window(text, spans, length):
+    """Start of the ``length``-character window holding the most distinct matches."""
+    spans = spans[:_MAX_MATCHES_CONSIDERED]
+    best_start, best_count = spans[0][0], 0
+    for i, (anchor, _) in enumerate(spans):
+        words = set()
+        for start, end in spans[i:]:
+            if end > anchor + length:
+                break
+            words.add(text[start:end])
+        if len(words) > best_count:
+            best_start, best_count = anchor, len(words)
+    return best_start
+
+
+def snippet(text, terms, length=SNIPPET_LENGTH):
+    """A passage of about ``length`` characters around the best match, as HTML."""
+    spans = find_matches(text, terms)
+    if spans:
+        anchor = _best_window(text, spans, length)
+        # Open a little before the match, at a word boundary.
+        start = max(0, anchor - length // 5)
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+    else:
+        start = 0
+    end = min(len(text), start + length)
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    body = _mark(text, spans, start, end)
+    body = _SPACE_RUN.sub(" ", body).strip()
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(prefix + body + suffix)

@@ -1,0 +1,22 @@
+from haystack import indexes
+
+from articles.models import Article
+
+
+class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
+    text = indexes.CharField(document=True, use_template=True)
+    source = indexes.FacetCharField(model_attr="source__name", null=True)
+    date = indexes.DateField(model_attr="date", null=True)
+
+    def get_model(self):
+        return Article
+
+    def get_updated_field(self):
+        return "updated_at"
+
+    def index_queryset(self, using=None):
+        return self.get_model().objects.select_related("source")
+
+    def highlight_text(self, article):
+        """The text snippets are cut from: the article as written."""
+        return article.body
