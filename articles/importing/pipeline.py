@@ -8,6 +8,7 @@ with the article they duplicate and not saved again, which also makes
 re-importing a file a no-op.
 """
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from django.db import transaction
 
 from articles.importing.readers import FileError, RecordError, reader_for
 from articles.models import Article, Source, body_fingerprint
-from articles.search.indexing import reindex_articles
+from articles.search.indexing import IndexQueue, unindexed
 
 BATCH_SIZE = 500
 
@@ -70,18 +71,20 @@ def import_paths(paths, batch_size=BATCH_SIZE, on_file=None):
     """
     report = ImportReport()
     sources = {}
-    for path in expand_paths(paths):
-        file_report = import_file(path, batch_size=batch_size, sources=sources)
-        report.files.append(file_report)
-        if on_file:
-            on_file(file_report)
+    with IndexQueue() as index_queue:
+        for path in expand_paths(paths):
+            file_report = import_file(path, index_queue, batch_size=batch_size, sources=sources)
+            report.files.append(file_report)
+            if on_file:
+                on_file(file_report)
     return report
 
 
-def import_file(path, batch_size=BATCH_SIZE, sources=None):
+def import_file(path, index_queue, batch_size=BATCH_SIZE, sources=None):
     path = Path(path)
     file_report = FileReport(name=str(path))
     sources = {} if sources is None else sources
+    save = functools.partial(_save_batch, file_report=file_report, sources=sources, index_queue=index_queue)
     try:
         if not path.exists():
             raise FileError("الملف غير موجود / no such file")
@@ -93,10 +96,10 @@ def import_file(path, batch_size=BATCH_SIZE, sources=None):
                 continue
             batch.append(record)
             if len(batch) >= batch_size:
-                _save_batch(batch, file_report, sources)
+                save(batch)
                 batch = []
         if batch:
-            _save_batch(batch, file_report, sources)
+            save(batch)
     except FileError as error:
         file_report.error = str(error)
     except OSError as error:
@@ -112,7 +115,7 @@ def _source_for(name, sources):
     return sources[name]
 
 
-def _save_batch(records, file_report, sources):
+def _save_batch(records, file_report, sources, index_queue):
     fingerprints = [body_fingerprint(r.body) for r in records]
     external_ids = [r.external_id for r in records if r.external_id]
     with transaction.atomic():
@@ -123,10 +126,11 @@ def _save_batch(records, file_report, sources):
             Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk")
         )
         new_articles = []
+        duplicates = []
         for record, fingerprint in zip(records, fingerprints):
             existing = by_external_id.get(record.external_id) or by_fingerprint.get(fingerprint)
             if existing:
-                file_report.duplicates.append((record.origin, existing))
+                duplicates.append((record.origin, existing))
                 continue
             article = Article(
                 external_id=record.external_id,
@@ -144,11 +148,12 @@ def _save_batch(records, file_report, sources):
             if record.external_id:
                 by_external_id[record.external_id] = article
         Article.objects.bulk_create(new_articles)
-    # The duplicates found inside this batch point at objects saved just now.
-    file_report.duplicates = [
-        (origin, existing.pk if isinstance(existing, Article) else existing)
-        for origin, existing in file_report.duplicates
-    ]
+    # Duplicates of records earlier in this batch point at objects saved just now.
+    duplicates = [(origin, getattr(existing, "pk", existing)) for origin, existing in duplicates]
+    file_report.duplicates.extend(duplicates)
     created = [article.pk for article in new_articles]
     file_report.imported.extend(created)
-    reindex_articles(created)
+    index_queue.add(created)
+    # A duplicate the index lacks is an article saved by an import that was
+    # killed before indexing: index it now, so re-running repairs the index.
+    index_queue.add(unindexed([pk for _, pk in duplicates]))

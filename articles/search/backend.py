@@ -48,6 +48,8 @@ from articles.search.query import compile_query, parse_query
 # finish before giving up. Whoosh allows one writer per index.
 WRITE_LOCK_TIMEOUT = 600.0
 WRITER_MEMORY_MB = 256
+WRITER_PROCESSES = min(2, os.cpu_count() or 1)
+PARALLEL_WRITE_MIN_DOCUMENTS = 500
 
 _ram_storage = threading.local()
 
@@ -117,8 +119,13 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
 
     # Writing -------------------------------------------------------------
 
-    def _writer(self):
-        return self.index.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, limitmb=WRITER_MEMORY_MB)
+    def _writer(self, documents=0):
+        options = {"timeout": WRITE_LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MEMORY_MB}
+        if documents >= PARALLEL_WRITE_MIN_DOCUMENTS and WRITER_PROCESSES > 1:
+            # Large batches are analysed and written by one process per core,
+            # each making its own segment (merged later by MERGE_SMALL).
+            options.update(procs=WRITER_PROCESSES, multisegment=True)
+        return self.index.writer(**options)
 
     def update(self, index, iterable, commit=True):
         if not self.setup_complete:
@@ -141,14 +148,26 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return
         # Prepare everything before taking the lock, so other writers wait
         # only for the Whoosh work itself.
-        writer = self._writer()
+        writer = self._writer(len(documents))
         try:
+            # Whoosh's update_document opens a searcher per document; find
+            # the stale copies with one searcher for the whole batch instead.
+            with writer.searcher() as searcher:
+                for doc in documents:
+                    stale = searcher.document_number(**{ID: doc[ID]})
+                    if stale is not None:
+                        writer.delete_document(stale)
             for doc in documents:
-                writer.update_document(**doc)
+                writer.add_document(**doc)
         except Exception:
             writer.cancel()
             raise
         writer.commit(mergetype=MERGE_SMALL)
+
+    def indexed_identifiers(self, identifiers):
+        """Which of ``identifiers`` the index holds (to repair an interrupted import)."""
+        searcher = self.searcher()
+        return {identifier for identifier in identifiers if searcher.document_number(**{ID: identifier}) is not None}
 
     def remove(self, obj_or_string, commit=True):
         self.remove_identifiers([get_identifier(obj_or_string)])

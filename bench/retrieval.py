@@ -1,0 +1,162 @@
+"""Retrieval quality and speed of the archive's own search.
+
+Imports each evaluation corpus from ../shared/data/eval/ through the import
+pipeline into a fresh database and index, then runs every query through
+``search_articles`` (the search page's code path, default query semantics)
+and prints MRR@10, Recall@10, Recall@100, nDCG@10, the zero-hit rate and
+query times.
+
+    python bench/retrieval.py [--sets xquad_ar snn_title2body] [--work-dir DIR] [--reuse]
+
+Each set runs in its own process, with its own data folder.
+"""
+
+import argparse
+import gzip
+import json
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_EVAL_DIR = REPO.parent / "shared" / "data" / "eval"
+SETS = ["xquad_ar", "snn_title2body"]
+
+
+def corpus_file(set_dir, work_dir):
+    """The corpus as a .jsonl file the importer reads (decompressed if needed)."""
+    plain = set_dir / "corpus.jsonl"
+    if plain.exists():
+        return plain
+    target = work_dir / "corpus.jsonl"
+    if not target.exists():
+        with gzip.open(set_dir / "corpus.jsonl.gz", "rb") as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out)
+    return target
+
+
+def read_qrels(path):
+    qrels = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            query_id, doc_id, relevance = line.split("\t")
+            if int(relevance) > 0:
+                qrels.setdefault(query_id, set()).add(doc_id)
+    return qrels
+
+
+def score(ranked, relevant):
+    """(reciprocal rank @10, recall@10, recall@100, nDCG@10) for one query."""
+    rr = 0.0
+    dcg = 0.0
+    for rank, doc_id in enumerate(ranked[:10], start=1):
+        if doc_id in relevant:
+            rr = rr or 1.0 / rank
+            dcg += 1.0 / math.log2(rank + 1)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(relevant), 10) + 1))
+    return (
+        rr,
+        len(relevant.intersection(ranked[:10])) / len(relevant),
+        len(relevant.intersection(ranked[:100])) / len(relevant),
+        dcg / ideal,
+    )
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def run_one(set_name, eval_dir, work_dir, reuse):
+    set_dir = eval_dir / set_name
+    work_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["NEWSARCHIVE_DATA_DIR"] = str(work_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from articles.importing.pipeline import import_paths
+    from articles.models import Article
+    from articles.search.service import search_articles
+
+    figures = {"set": set_name}
+    if not (reuse and (work_dir / "archive.sqlite3").exists()):
+        for name in ("archive.sqlite3", "whoosh_index"):
+            path = work_dir / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        call_command("migrate", verbosity=0)
+        corpus = corpus_file(set_dir, work_dir)
+        started = time.perf_counter()
+        report = import_paths([corpus])
+        elapsed = time.perf_counter() - started
+        figures["import_seconds"] = round(elapsed, 1)
+        figures["import_articles_per_second"] = round(report.imported / elapsed, 1)
+        figures["imported"] = report.imported
+        figures["duplicates"] = report.duplicates
+    figures["articles"] = Article.objects.count()
+    index_dir = work_dir / "whoosh_index"
+    figures["index_mb"] = round(sum(f.stat().st_size for f in index_dir.iterdir()) / 1e6, 1)
+
+    qrels = read_qrels(set_dir / "qrels.tsv")
+    queries = [json.loads(line) for line in (set_dir / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    search_articles("تهيئة", limit=10, highlight=False)  # open the searcher before timing
+    totals = [0.0, 0.0, 0.0, 0.0]
+    zero_hits = 0
+    fallbacks = 0
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        outcome = search_articles(query["text"], limit=100, highlight=False)
+        times.append((time.perf_counter() - started) * 1000)
+        ranked = [result.object.external_id for result in outcome.results]
+        zero_hits += not ranked
+        fallbacks += outcome.fallback
+        for i, value in enumerate(score(ranked, qrels.get(query["id"], set()))):
+            totals[i] += value
+    n = len(queries)
+    figures.update(
+        {
+            "queries": n,
+            "MRR@10": round(totals[0] / n, 3),
+            "Recall@10": round(totals[1] / n, 3),
+            "Recall@100": round(totals[2] / n, 3),
+            "nDCG@10": round(totals[3] / n, 3),
+            "zero_hit_rate": round(zero_hits / n, 4),
+            "fallback_rate": round(fallbacks / n, 3),
+            "query_ms_median": round(statistics.median(times), 1),
+            "query_ms_p95": round(percentile(times, 0.95), 1),
+        }
+    )
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", nargs="+", default=SETS, choices=SETS)
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsarchive-bench")
+    parser.add_argument("--reuse", action="store_true", help="keep an already imported corpus (query tuning)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        run_one(args.one, args.eval_dir, args.work_dir / args.one, args.reuse)
+        return
+    for set_name in args.sets:
+        command = [sys.executable, __file__, "--one", set_name, "--eval-dir", str(args.eval_dir),
+                   "--work-dir", str(args.work_dir)]
+        if args.reuse:
+            command.append("--reuse")
+        subprocess.run(command, check=True)
+
+
+if __name__ == "__main__":
+    main()

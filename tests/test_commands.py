@@ -1,0 +1,73 @@
+"""The import_articles and search management commands."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.base import DEMO_DIR
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_import_articles_reports_each_file(db):
+    out, _ = run("import_articles", str(DEMO_DIR))
+    assert "2 imported, 0 duplicates, 0 failed in 2 files" in out
+    assert "aggregator-syria-calls-for-cooperation.txt: 1 imported" in out
+
+
+def test_import_articles_fails_when_a_file_fails(db, tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    with pytest.raises(CommandError):
+        run("import_articles", str(DEMO_DIR), str(tmp_path / "empty.txt"))
+    out, _ = run("import_articles", str(DEMO_DIR))
+    assert "0 imported, 2 duplicates" in out  # the good files went in
+
+
+def test_search_prints_ranked_json(demo_articles):
+    out, _ = run("search", "سنتكوم", "--limit", "5")
+    data = json.loads(out)
+    assert data["total"] == 1
+    assert data["results"][0]["id"] == demo_articles["channel"].pk
+    assert data["results"][0]["rank"] == 1 and data["results"][0]["score"] > 0
+
+
+def test_search_prints_csv(demo_articles):
+    out, _ = run("search", "عين الصقر", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {int(r["id"]) for r in rows} == {a.pk for a in demo_articles.values()}
+    assert list(rows[0]) == ["rank", "id", "external_id", "score", "title", "source", "date"]
+
+
+def test_search_honours_the_limit(demo_articles):
+    out, _ = run("search", "عين الصقر", "--limit", "1")
+    assert len(json.loads(out)["results"]) == 1
+
+
+def test_search_runs_a_file_of_queries(demo_articles, tmp_path):
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"id": "q1", "text": "سنتكوم"}\n{"id": "q2", "text": "طوكيو"}\n', encoding="utf-8")
+    lines = [json.loads(line) for line in run("search", "--queries", str(queries))[0].splitlines()]
+    assert [line["id"] for line in lines] == ["q1", "q2"]
+    assert lines[0]["results"][0]["id"] == demo_articles["channel"].pk
+    assert set(lines[0]["results"][0]) == {"rank", "id", "external_id", "score"}
+    assert lines[1]["results"] == []
+
+
+def test_search_reads_plain_query_lines(demo_articles, tmp_path):
+    queries = tmp_path / "queries.txt"
+    queries.write_text("سنتكوم\nالمغتربين\n", encoding="utf-8")
+    lines = [json.loads(line) for line in run("search", "--queries", str(queries))[0].splitlines()]
+    assert [(line["id"], line["results"][0]["id"]) for line in lines] == [
+        ("1", demo_articles["channel"].pk), ("2", demo_articles["aggregator"].pk)]
+
+
+def test_search_needs_a_query(db):
+    with pytest.raises(CommandError):
+        run("search")

@@ -1,0 +1,156 @@
+"""Search through the real Whoosh index: analyzer, backend, ranking, highlighting."""
+
+import pytest
+from django.core.management import call_command
+from haystack import connections
+
+from articles.models import Article, Source
+from articles.search.analysis import StemAnalyzer, SurfaceAnalyzer
+from articles.search.highlight import HighlightTerms, highlight_text, snippet
+from articles.search.indexing import reindex_articles, remove_articles
+from articles.search.query import parse_query
+from articles.search.service import search_articles
+
+
+def found(query, **kwargs):
+    return {result.object.pk for result in search_articles(query, limit=50, **kwargs).results}
+
+
+def test_it_analyses_text_like_the_index_does():
+    assert [t.text for t in SurfaceAnalyzer()("وأكّد مُحَمَّدٌ في بيانٍ")] == ["واكد", "محمد", "في", "بيان"]
+    stems = [(t.text, t.pos) for t in StemAnalyzer()("القوات في سوريا", positions=True)]
+    assert stems == [("قو", 0), ("سوريا", 2)]  # the stop word keeps its position
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("عين الصقر", {"aggregator", "channel"}),
+        ('"عين الصقر"', {"aggregator", "channel"}),
+        ("الامريكية", {"aggregator", "channel"}),
+        ("الأمريكيّة", {"aggregator", "channel"}),
+        ("هيغسيث", {"aggregator", "channel"}),
+        ("وزارة الخارجية", {"aggregator"}),
+        ("١٣", {"aggregator", "channel"}),
+        ("13", {"aggregator", "channel"}),
+        ("القوات", {"aggregator", "channel"}),
+        ("للقوات", {"aggregator", "channel"}),
+        ("سنتكوم", {"channel"}),
+        ("المغتربين", {"aggregator"}),
+        ("سنتكوم OR المغتربين", {"aggregator", "channel"}),
+        ("هيغسيث -سنتكوم", {"aggregator"}),
+        ('هيغسيث -"وزارة الخارجية"', {"channel"}),
+        ("امريك*", {"aggregator", "channel"}),
+        ("طوكيو", set()),
+    ],
+)
+def test_it_finds_the_sample_articles(demo_articles, query, expected):
+    assert found(query) == {demo_articles[key].pk for key in expected}
+
+
+def test_it_ranks_articles_with_every_word_first(db):
+    some = Article.objects.create(title="أ", body="الصقر " * 30 + "خبر عن الطيور")
+    every = Article.objects.create(title="ب", body="عملية عين الصقر في البادية")
+    reindex_articles([some.pk, every.pk])
+    outcome = search_articles("عين الصقر")
+    assert [r.object.pk for r in outcome.results] == [every.pk, some.pk]
+    assert not outcome.fallback
+
+
+def test_it_falls_back_to_some_words_and_says_so(demo_articles):
+    outcome = search_articles("هيغسيث طوكيو")
+    assert {r.object.pk for r in outcome.results} == {a.pk for a in demo_articles.values()}
+    assert outcome.fallback
+
+
+def test_it_ranks_an_exact_form_above_a_stem_match(db):
+    stem_only = Article.objects.create(title="أ", body="تحركت القوة نحو المدينة")
+    exact = Article.objects.create(title="ب", body="تحركت القوات نحو المدينة")
+    reindex_articles([stem_only.pk, exact.pk])
+    assert [r.object.pk for r in search_articles("القوات").results][0] == exact.pk
+
+
+def test_it_sorts_by_date_and_pages(db):
+    from datetime import date
+
+    articles = [Article.objects.create(title=f"خبر {i}", body=f"سوريا خبر رقم {i}", date=date(2025, 1, i + 1)) for i in range(5)]
+    reindex_articles([a.pk for a in articles])
+    newest = search_articles("سوريا", sort="newest", limit=2)
+    assert [r.object.pk for r in newest.results] == [articles[4].pk, articles[3].pk]
+    assert newest.total == 5
+    oldest_page_2 = search_articles("سوريا", sort="oldest", offset=2, limit=2)
+    assert [r.object.pk for r in oldest_page_2.results] == [articles[2].pk, articles[3].pk]
+
+
+def test_it_returns_nothing_for_an_empty_query(demo_articles):
+    outcome = search_articles("   ")
+    assert outcome.results == [] and outcome.total == 0
+
+
+def test_it_keeps_the_index_in_step_with_edits_and_deletions(demo_articles):
+    article = demo_articles["channel"]
+    article.body += "\nكلمةجديدةتماما"
+    article.save()
+    reindex_articles([article.pk])
+    assert found("كلمةجديدةتماما") == {article.pk}
+    remove_articles([article.pk])
+    assert found("كلمةجديدةتماما") == set()
+
+
+def test_it_sees_writes_made_after_its_searcher_opened(demo_articles):
+    assert found("زرافة") == set()  # opens this thread's searcher
+    article = Article.objects.create(title="زرافة", body="زرافة في حديقة الحيوان")
+    reindex_articles([article.pk])
+    assert found("زرافة") == {article.pk}
+
+
+def test_it_filters_by_field_through_haystack(demo_articles):
+    from haystack.query import SearchQuerySet
+
+    from articles.search.backend import ArabicQuery
+
+    source = Source.objects.create(name="الإخبارية")
+    Article.objects.filter(pk=demo_articles["channel"].pk).update(source=source)
+    reindex_articles([demo_articles["channel"].pk])
+    sqs = SearchQuerySet().filter(content=ArabicQuery("هيغسيث")).filter(source="الإخبارية")
+    assert [int(r.pk) for r in sqs] == [demo_articles["channel"].pk]
+
+
+def test_it_highlights_in_the_original_text_with_diacritics():
+    terms = HighlightTerms.from_query(parse_query("الامريكية عين"))
+    html = highlight_text("أكّدت القواتُ الأمريكيّة أن «عينَ» الصقر بدأت", terms)
+    assert "<mark>الأمريكيّة</mark>" in html
+    assert "<mark>عينَ</mark>" in html
+    assert "<mark>القواتُ" not in html
+
+
+def test_it_highlights_clitic_and_digit_variants():
+    terms = HighlightTerms.from_query(parse_query("القوات 13"))
+    html = highlight_text("استهدف للقوات في ١٣ كانون", terms)
+    assert "<mark>للقوات</mark>" in html and "<mark>١٣</mark>" in html
+
+
+def test_it_escapes_html_while_highlighting():
+    terms = HighlightTerms.from_query(parse_query("سوريا"))
+    html = highlight_text("<script>alert(1)</script> سوريا & <b>", terms)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<mark>سوريا</mark>" in html
+
+
+def test_it_cuts_a_snippet_around_the_best_match():
+    text = "مقدمة طويلة " * 80 + "هنا عين الصقر في الوسط " + "خاتمة " * 80
+    html = snippet(text, HighlightTerms.from_query(parse_query("عين الصقر")))
+    assert "<mark>عين</mark> <mark>الصقر</mark>" in html
+    assert html.startswith("… ") and html.endswith(" …")
+    assert len(html) < 400
+
+
+def test_search_results_carry_snippets(demo_articles):
+    outcome = search_articles("سنتكوم")
+    assert "<mark>سنتكوم</mark>" in outcome.results[0].highlighted["text"][0]
+
+
+def test_rebuild_index_command_restores_the_index(demo_articles):
+    connections["default"].get_backend().clear()
+    assert found("هيغسيث") == set()
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    assert found("هيغسيث") == {a.pk for a in demo_articles.values()}

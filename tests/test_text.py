@@ -1,0 +1,119 @@
+"""Arabic normalisation, tokenising and light stemming: tables of cases."""
+
+import pytest
+
+from articles.text import normalise, normalise_with_offsets, stem, tokenise
+
+NORMALISATION_CASES = [
+    # harakat, shadda, sukun, tanween
+    ("مُحَمَّد", "محمد"),
+    ("كَتَبَ", "كتب"),
+    ("مَدْرَسَة", "مدرسه"),
+    ("كتابٌ", "كتاب"),
+    ("كتاباً", "كتابا"),
+    ("كتابٍ", "كتاب"),
+    ("الأمريكيّة", "الامريكيه"),
+    # superscript alef and Quranic marks
+    ("هٰذا", "هذا"),
+    ("الرَّحْمٰنِ", "الرحمن"),
+    ("ذٰلِكَ ۖ", "ذلك "),
+    ("عليهمۗ", "عليهم"),
+    # tatweel
+    ("عـــين", "عين"),
+    ("الـحـرب", "الحرب"),
+    # invisible marks: ZWNJ, ZWJ, LRM, RLM, ALM, BOM
+    ("می\u200cخواهم", "ميخواهم"),
+    ("عر\u200dب", "عرب"),
+    ("\u200eسوريا\u200f", "سوريا"),
+    ("\u061cدمشق", "دمشق"),
+    ("\ufeffبيان", "بيان"),
+    # alef forms
+    ("أحمد", "احمد"),
+    ("إسلام", "اسلام"),
+    ("آمن", "امن"),
+    ("ٱلله", "الله"),
+    # alef maqsura, ta marbuta
+    ("مستشفى", "مستشفي"),
+    ("على", "علي"),
+    ("مدينة", "مدينه"),
+    # hamza on waw and ya
+    ("مسؤول", "مسوول"),
+    ("رئيس", "رييس"),
+    ("شؤون", "شوون"),
+    # Persian and Urdu letters
+    ("کتاب", "كتاب"),
+    ("ایران", "ايران"),
+    ("مدرسۀ", "مدرسه"),
+    # Eastern Arabic and Persian digits
+    ("١٣", "13"),
+    ("٢٠٢٥", "2025"),
+    ("۱۴۰۲", "1402"),
+    ("عام ٢٠ كانون", "عام 20 كانون"),
+    # lam-alef ligatures and presentation forms (NFKC)
+    ("ﻻ", "لا"),
+    ("ﻷ", "لا"),
+    ("ﺑﺴﻢ", "بسم"),
+    # Latin case folding, full-width forms
+    ("CNN", "cnn"),
+    ("Reuters", "reuters"),
+    ("ＢＢＣ", "bbc"),
+    # untouched
+    ("سوريا", "سوريا"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize("text, expected", NORMALISATION_CASES)
+def test_it_normalises(text, expected):
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize("text, _", NORMALISATION_CASES)
+def test_it_is_idempotent(text, _):
+    assert normalise(normalise(text)) == normalise(text)
+
+
+STEM_CASES = [
+    # the clitic prefixes of one word all meet at one stem
+    (["القوات", "والقوات", "بالقوات", "للقوات", "فالقوات", "كالقوات"], True),
+    (["الصقر", "والصقر", "بالصقر", "للصقر"], True),
+    (["الأمريكية", "الامريكيه", "الأمريكيّة", "والأمريكية"], True),
+    (["الخارجية", "والخارجية", "الخارجيه"], True),
+    (["المعلمون", "المعلمين", "معلم"], True),
+    (["سوريا", "وسوريا", "بسوريا"], True),
+    (["مدرسة", "المدرسة", "ومدرسة"], True),
+    # short words keep their first letter: not a clitic
+    (["بيت", "يت"], False),
+    (["كتب", "تب"], False),
+    (["وقت", "قت"], False),
+    (["فكر", "كر"], False),
+]
+
+
+@pytest.mark.parametrize("words, same", STEM_CASES)
+def test_it_stems_clitics_together_and_leaves_short_words(words, same):
+    stems = {stem(normalise(word)) for word in words}
+    assert (len(stems) == 1) is same, stems
+
+
+def test_it_leaves_digits_and_latin_unstemmed():
+    assert stem("2025") == "2025"
+    assert stem("reuters") == "reuters"
+
+
+def test_it_keeps_a_diacritised_word_whole():
+    assert tokenise("قال مُحَمَّدٌ إنّ الأمْرَ") == ["قال", "محمد", "ان", "الامر"]
+
+
+def test_it_splits_on_punctuation_and_keeps_numbers():
+    assert tokenise("«عين الصقر»، ١٣ كانون-الأول") == ["عين", "الصقر", "13", "كانون", "الاول"]
+
+
+def test_it_maps_normalised_text_back_to_the_original():
+    text = "الأمريكيّة ١٣"
+    normalised, offsets = normalise_with_offsets(text)
+    assert normalised == normalise(text)
+    assert len(offsets) == len(normalised) + 1
+    start = normalised.index("13")
+    assert text[offsets[start]:offsets[start + 2]] == "١٣"
+    assert text[offsets[0]:offsets[normalised.index(" ")]] == "الأمريكيّة"
