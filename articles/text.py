@@ -122,12 +122,15 @@ STOPWORDS = frozenset(normalise(word) for word in """
 """.split())
 
 
-# Clitic prefixes, longest first. Single letters are stripped only from long
-# words (بيروت keeps its ب, كتاب its ك); see strip_prefix for the lengths.
+# Clitic prefixes, longest first. Single letters (the conjunctions و ف and the
+# prepositions ب ل ك) are stripped only from words of five letters or more.
+# That also cuts some words whose first letter is their own (بيروت -> يروت,
+# consistently at index and query time, so they still find each other); on
+# bench/retrieval.py it beat Light10's و-only rule and no single letters.
 PREFIXES = tuple(
     normalise(p) for p in ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال")
 )
-SINGLE_LETTER_PREFIXES = ("و", "ف")
+SINGLE_LETTER_PREFIXES = ("و", "ف", "ب", "ل", "ك")
 # ية folds to يه, so Light10's يه/ية pair is one entry here.
 SUFFIXES = tuple(normalise(s) for s in ("ها", "ان", "ات", "ون", "ين", "ية", "ه", "ي"))
 MIN_STEM = 2
@@ -137,8 +140,8 @@ def strip_prefix(word):
     for prefix in PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM:
             return word[len(prefix):]
-    # و/ف as conjunctions: only where at least four letters remain, so short
-    # words that begin with these letters (وقت، فكر) keep them.
+    # Only where at least four letters remain, so short words that begin
+    # with these letters (وقت، فكر، بيت، كتب) keep them.
     if len(word) >= 5 and word[0] in SINGLE_LETTER_PREFIXES:
         return word[1:]
     return word

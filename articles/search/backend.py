@@ -119,19 +119,17 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
 
     # Writing -------------------------------------------------------------
 
-    def _writer(self, documents=0):
+    def _writer(self, parallel=False):
         options = {"timeout": WRITE_LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MEMORY_MB}
-        if documents >= PARALLEL_WRITE_MIN_DOCUMENTS and WRITER_PROCESSES > 1:
-            # Large batches are analysed and written by one process per core,
-            # each making its own segment (merged later by MERGE_SMALL).
+        if parallel and WRITER_PROCESSES > 1:
+            # Large writes are analysed and written by one process per core,
+            # each making its own segment.
             options.update(procs=WRITER_PROCESSES, multisegment=True)
         return self.index.writer(**options)
 
-    def update(self, index, iterable, commit=True):
-        if not self.setup_complete:
-            self.setup()
+    def prepare_documents(self, index, objects):
         documents = []
-        for obj in iterable:
+        for obj in objects:
             try:
                 doc = index.full_prepare(obj)
             except SkipDocument:
@@ -144,25 +142,23 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 if key + STEM_SUFFIX in self.schema:
                     doc[key + STEM_SUFFIX] = doc[key]
             documents.append(doc)
-        if not documents:
-            return
+        return documents
+
+    def write_session(self, parallel=False):
+        if not self.setup_complete:
+            self.setup()
+        return WriteSession(self, self._writer(parallel))
+
+    def update(self, index, iterable, commit=True):
+        if not self.setup_complete:
+            self.setup()
         # Prepare everything before taking the lock, so other writers wait
         # only for the Whoosh work itself.
-        writer = self._writer(len(documents))
-        try:
-            # Whoosh's update_document opens a searcher per document; find
-            # the stale copies with one searcher for the whole batch instead.
-            with writer.searcher() as searcher:
-                for doc in documents:
-                    stale = searcher.document_number(**{ID: doc[ID]})
-                    if stale is not None:
-                        writer.delete_document(stale)
-            for doc in documents:
-                writer.add_document(**doc)
-        except Exception:
-            writer.cancel()
-            raise
-        writer.commit(mergetype=MERGE_SMALL)
+        documents = self.prepare_documents(index, iterable)
+        if not documents:
+            return
+        with self.write_session(parallel=len(documents) >= PARALLEL_WRITE_MIN_DOCUMENTS) as session:
+            session.add(documents)
 
     def indexed_identifiers(self, identifiers):
         """Which of ``identifiers`` the index holds (to repair an interrupted import)."""
@@ -340,6 +336,53 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         if isinstance(value, datetime):
             return value.replace(tzinfo=None)
         return super()._from_python(value)
+
+
+class WriteSession:
+    """One Whoosh writer held across many batches, committed once.
+
+    Every commit writes a segment with a posting block per distinct word and
+    every search visits every segment, so a bulk import writes through one
+    session: few, large segments index and search several times faster than
+    many small ones. Holds the index's write lock until it ends; other
+    writers wait for it (``WRITE_LOCK_TIMEOUT``).
+    """
+
+    def __init__(self, backend, writer):
+        self.backend = backend
+        self.writer = writer
+        self.written = set()
+
+    def add(self, documents):
+        documents = [doc for doc in documents if doc[ID] not in self.written]
+        # Whoosh's update_document opens a searcher per document; find the
+        # stale copies with one searcher for the whole batch instead.
+        with self.writer.searcher() as searcher:
+            for doc in documents:
+                stale = searcher.document_number(**{ID: doc[ID]})
+                if stale is not None:
+                    self.writer.delete_document(stale)
+        for doc in documents:
+            self.writer.add_document(**doc)
+            self.written.add(doc[ID])
+
+    def write(self, index, objects):
+        self.add(self.backend.prepare_documents(index, objects))
+
+    def __len__(self):
+        return len(self.written)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        # Committed even after an error: what was written is in the database
+        # already, and the index should hold it.
+        try:
+            self.writer.commit(mergetype=MERGE_SMALL)
+        except Exception:
+            self.writer.cancel()
+            raise
 
 
 class ArabicQuery(BaseInput):

@@ -5,16 +5,16 @@ batches through the backend's single writer. Call them after the database
 transaction has committed (``transaction.on_commit``), never inside it, so
 the index never holds an article the database rolled back.
 
-Batches are large on purpose: every Whoosh commit writes a segment with one
-posting block per distinct word, so a few big commits index several times
-faster than many small ones.
+Imports write through one Whoosh write session (``IndexQueue``): every
+commit makes a segment, and few large segments index and search several
+times faster than many small ones.
 """
 
 from haystack import connections
 
 from articles.models import Article
 
-INDEX_BATCH_SIZE = 4000
+INDEX_BATCH_SIZE = 2000
 
 
 def _backend_and_index():
@@ -52,27 +52,48 @@ def unindexed(pks):
 
 
 class IndexQueue:
-    """Collects committed article pks and indexes them a large batch at a time.
+    """Indexes committed article pks during an import, through one write session.
 
-    Use as a context manager so whatever is left is indexed at the end.
+    Articles are read back from the database in batches as they are added;
+    the Whoosh writer commits every ``commit_every`` articles and when the
+    queue closes, so a bulk import makes few, large segments. Use as a
+    context manager.
     """
 
-    def __init__(self, batch_size=INDEX_BATCH_SIZE):
-        self.batch_size = batch_size
+    def __init__(self, load_batch=500, commit_every=50_000):
+        self.load_batch = load_batch
+        self.commit_every = commit_every
         self.pending = []
+        self.session = None
+        self.backend, self.index = _backend_and_index()
 
     def add(self, pks):
         self.pending.extend(pks)
-        if len(self.pending) >= self.batch_size:
-            self.flush()
+        if len(self.pending) >= self.load_batch:
+            self._write()
 
-    def flush(self):
-        if self.pending:
-            reindex_articles(self.pending, batch_size=self.batch_size)
-            self.pending = []
+    def _write(self):
+        if not self.pending:
+            return
+        articles = list(self.index.index_queryset().filter(pk__in=self.pending))
+        self.pending = []
+        if self.session is None:
+            self.session = self.backend.write_session(parallel=len(articles) >= self.load_batch)
+            self.session.__enter__()
+        self.session.write(self.index, articles)
+        if len(self.session) >= self.commit_every:
+            self._commit()
+
+    def _commit(self, *exc_info):
+        if self.session is not None:
+            session, self.session = self.session, None
+            session.__exit__(*(exc_info or (None, None, None)))
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        self.flush()
+        try:
+            self._write()
+        finally:
+            self._commit(*exc_info)
