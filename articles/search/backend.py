@@ -21,6 +21,7 @@ What it changes from haystack's Whoosh backend, and why:
 
 import os
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -37,12 +38,13 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
-from whoosh.sorting import Count, FieldFacet
 from whoosh.writing import MERGE_SMALL
 
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
+from articles.search.docsets import all_docs, query_docs
 from articles.search.highlight import HighlightTerms, snippet
-from articles.search.query import compile_query, parse_query
+from articles.search.query import clause_query, content_groups, parse_query
+from articles.search.ranking import SearcherStats, rank
 
 # How long a writer waits for another writer (an import, an admin save) to
 # finish before giving up. Whoosh allows one writer per index.
@@ -220,45 +222,58 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         self._local.searcher = searcher
         return searcher
 
+    def stats(self):
+        """Ranking statistics for this thread's current searcher."""
+        searcher = self.searcher()
+        stats = getattr(self._local, "stats", None)
+        if stats is None or stats.searcher is not searcher:
+            stats = self._local.stats = SearcherStats(searcher)
+        return stats
+
     @log_query
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, highlight=False,
                facets=None, result_class=None, **kwargs):
         if not isinstance(query_string, SearchPlan):
             raise SearchBackendError("Use ArabicSearchQuery: this backend takes query objects, not strings.")
         plan = query_string
-        searcher = self.searcher()
+        stats = self.stats()
+        searcher = stats.searcher
         start_offset = start_offset or 0
         end_offset = end_offset if end_offset is not None else start_offset + 20
         end_offset = max(end_offset, start_offset + 1)
-        compiled = compile_query(plan.parsed) if plan.parsed is not None and not plan.parsed.is_empty else None
-
-        if plan.parsed is not None and compiled is None:
-            return {"results": [], "hits": 0, "facets": {}, "fallback": False, "spelling_suggestion": None}
+        empty = {"results": [], "hits": 0, "facets": {}, "fallback": False, "spelling_suggestion": None}
+        if plan.parsed is not None and plan.parsed.is_empty:
+            return empty
 
         sortedby, reverse = self._sort(sort_by)
-        search_kwargs = {"filter": plan.filter, "sortedby": sortedby, "reverse": reverse}
-        if facets:
-            search_kwargs["groupedby"] = [FieldFacet(f, allow_overlap=False, maptype=Count) for f in facets]
-
-        if compiled is None:
-            hits, total, results = self._run(searcher, wq.Every(), end_offset, search_kwargs)
-            fallback = False
-        elif sortedby or compiled.any_word is None:
-            # Sorted by a field, "all first" has no meaning: everything that
-            # matches any word, in field order.
-            query = compiled.any_word or compiled.all_words
-            hits, total, results = self._run(searcher, query, end_offset, search_kwargs)
-            fallback = False
+        allowed = query_docs(searcher, plan.filter) if plan.filter is not None else None
+        fallback = False
+        if plan.parsed is None:
+            matched = all_docs(searcher) if allowed is None else allowed
+            hits = self._sorted(searcher, matched, end_offset, sortedby, reverse)
         else:
-            hits, total, results = self._all_then_any(searcher, compiled, end_offset, search_kwargs)
-            fallback = results.get("fallback", False)
+            excluded = set()
+            for clause in plan.parsed.excluded:
+                excluded |= query_docs(searcher, clause_query(self.content_field_name, clause))
+            ranking = rank(
+                stats,
+                plan.parsed,
+                limit=0 if sortedby else end_offset,
+                allowed=allowed,
+                fieldname=self.content_field_name,
+                excluded_docs=excluded,
+                content_groups=content_groups(plan.parsed),
+            )
+            matched = ranking.matched
+            hits = self._sorted(searcher, matched, end_offset, sortedby, reverse) if sortedby else ranking.hits
+            fallback = ranking.complete == 0 and bool(matched) and len(plan.parsed.groups) > 1
 
         page = hits[start_offset:end_offset]
         terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
         return {
             "results": self._results(searcher, page, result_class, highlight, terms),
-            "hits": total,
-            "facets": self._facets(results.get("facets")) if facets else {},
+            "hits": len(matched),
+            "facets": self._facets(searcher, facets, matched) if facets else {},
             "fallback": fallback,
             "spelling_suggestion": None,
         }
@@ -271,35 +286,28 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             raise SearchBackendError("Whoosh requires all order_by fields to use the same sort direction")
         return [field.lstrip("-") for field in sort_by], directions.pop()
 
-    def _run(self, searcher, query, limit, search_kwargs, mask=None):
-        raw = searcher.search(query, limit=limit, mask=mask, **search_kwargs)
-        hits = [(raw.docnum(i), raw.score(i)) for i in range(raw.scored_length())]
-        facets = {name: raw.groups(name) for name in raw.facet_names()} if search_kwargs.get("groupedby") else None
-        return hits, len(raw), {"facets": facets, "docs": raw}
+    def _sorted(self, searcher, docs, limit, sortedby, reverse):
+        """(docnum, 0) of the first ``limit`` of ``docs`` in field order (or index order)."""
+        if not docs:
+            return []
+        raw = searcher.search(wq.Every(), limit=limit, filter=docs, sortedby=sortedby, reverse=reverse)
+        return [(raw.docnum(i), 0.0) for i in range(raw.scored_length())]
 
-    def _all_then_any(self, searcher, compiled, limit, search_kwargs):
-        all_hits, all_total, all_info = self._run(searcher, compiled.all_words, limit, search_kwargs)
-        # Articles with only some of the words come after every article with
-        # all of them, never mixed in; a score bonus could not promise that.
-        all_docs = set(searcher.docs_for_query(compiled.all_words)) if all_total > len(all_hits) else {
-            docnum for docnum, _ in all_hits
-        }
-        any_hits, any_total, any_info = self._run(
-            searcher, compiled.any_word, max(limit - len(all_hits), 1), search_kwargs, mask=all_docs
-        )
-        facets = any_info["facets"]
-        if facets is not None and all_info["facets"] is not None:
-            for name, counts in all_info["facets"].items():
-                for key, count in counts.items():
-                    facets[name][key] = facets[name].get(key, 0) + count
-        hits = all_hits + any_hits
-        return hits, all_total + any_total, {"facets": facets, "fallback": all_total == 0 and any_total > 0}
-
-    def _facets(self, raw_facets):
+    def _facets(self, searcher, facets, docs):
+        """Haystack's facet structure: value counts of each field over ``docs``."""
         fields = {}
-        for name, counts in (raw_facets or {}).items():
-            counts = {self._to_python(k) if isinstance(k, str) else k: v for k, v in counts.items() if k is not None}
-            fields[name] = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+        reader = searcher.reader()
+        for name in facets:
+            if not reader.has_column(name):
+                raise SearchBackendError(f"Cannot facet on {name!r}: it is not a keyword field.")
+            column = reader.column_reader(name)
+            counts = Counter(column[docnum] for docnum in docs)
+            counts.pop("", None)
+            counts.pop(None, None)
+            fields[name] = sorted(
+                ((value.decode("utf-8") if isinstance(value, bytes) else value, count) for value, count in counts.items()),
+                key=lambda item: (-item[1], str(item[0])),
+            )
         return {"fields": fields, "dates": {}, "queries": {}}
 
     def _results(self, searcher, page, result_class, highlight, terms):

@@ -21,10 +21,9 @@ from articles.text import is_stopword, stem, strip_prefix, tokenise
 # Long pastes are cut, as Wagtail does: a search box is not a document reader.
 MAX_QUERY_LENGTH = 255
 
-# An exact (normalised surface) match counts this much more than a stem match.
+# In phrases, an exact (normalised surface) match counts this much more than a
+# stem match. Single words are weighted in ranking.py.
 SURFACE_BOOST = 1.5
-# DisjunctionMax: best field wins, plus this share of the other.
-TIEBREAK = 0.2
 
 OPEN_QUOTES = {'"': '"', "“": "”", "”": "“", "«": "»", "„": "“"}
 OR_WORDS = {"OR", "|"}
@@ -145,10 +144,9 @@ def parse_query(text):
 
 
 def _word_query(fieldname, word):
-    return wq.DisjunctionMax(
-        [wq.Term(fieldname, word, boost=SURFACE_BOOST), wq.Term(fieldname + STEM_SUFFIX, stem(word))],
-        tiebreak=TIEBREAK,
-    )
+    if is_stopword(word):
+        return wq.Term(fieldname, word)
+    return wq.Or([wq.Term(fieldname, word), wq.Term(fieldname + STEM_SUFFIX, stem(word))])
 
 
 def _phrase_query(fieldname, words):
@@ -158,7 +156,7 @@ def _phrase_query(fieldname, words):
         return surface
     # Stop words are not in the stem field; let the phrase span their gaps.
     stems = wq.Phrase(fieldname + STEM_SUFFIX, [stem(w) for w in content], slop=1 + len(words) - len(content))
-    return wq.DisjunctionMax([surface, stems], tiebreak=TIEBREAK)
+    return wq.DisjunctionMax([surface, stems])
 
 
 def _prefix_query(fieldname, word):
@@ -173,7 +171,7 @@ def clause_query(fieldname, clause):
     return _word_query(fieldname, clause.words[0])
 
 
-def _content_groups(parsed):
+def content_groups(parsed):
     """The groups that count for matching: stop-word-only groups are left out,
     unless the query is nothing but stop words (then they are all it has)."""
 
@@ -182,34 +180,3 @@ def _content_groups(parsed):
 
     content = [group for group in parsed.groups if not is_stop_group(group)]
     return content or parsed.groups
-
-
-@dataclass
-class CompiledQuery:
-    """Whoosh queries for one parsed search.
-
-    ``all_words`` matches articles with every group; ``any_word`` (None when
-    there is only one group) those with at least one. The backend ranks the
-    first set above the rest, so several keywords put complete matches first
-    and a missing word never empties the results.
-    """
-
-    parsed: ParsedQuery
-    all_words: wq.Query
-    any_word: wq.Query = None
-
-
-def compile_query(parsed, fieldname="text"):
-    if parsed.is_empty:
-        return None
-    groups = [
-        wq.Or([clause_query(fieldname, c) for c in group]) if len(group) > 1 else clause_query(fieldname, group[0])
-        for group in _content_groups(parsed)
-    ]
-    all_words = wq.And(groups) if len(groups) > 1 else groups[0]
-    any_word = wq.Or(groups) if len(groups) > 1 else None
-    if parsed.excluded:
-        excluded = wq.Or([clause_query(fieldname, c) for c in parsed.excluded])
-        all_words = wq.AndNot(all_words, excluded)
-        any_word = wq.AndNot(any_word, excluded) if any_word is not None else None
-    return CompiledQuery(parsed=parsed, all_words=all_words, any_word=any_word)

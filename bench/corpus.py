@@ -1,0 +1,127 @@
+"""Importing the whole SaudiNewsNet corpus, and searching at that size.
+
+Converts the 18 zips in ../shared/data/saudinewsnet/ (each a JSON array of
+articles) to one JSON Lines file of import records, imports it into a fresh
+database and index through the import pipeline, and prints articles per
+second, peak memory, index size and search-call latency (median, p95) for
+one-, two- and three-word queries.
+
+    python bench/corpus.py [--work-dir DIR] [--reuse]
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_DIR = REPO.parent / "shared" / "data" / "saudinewsnet"
+
+QUERIES = {
+    "one word": ["السعودية", "الرياض", "النفط", "الحوثيين", "الهلال", "التعليم", "داعش", "مكة", "الاقتصاد", "الصحة"],
+    "two words": ["وزارة الصحة", "الأمن العام", "أسعار النفط", "مجلس الوزراء", "كأس العالم", "البنك المركزي",
+                  "خادم الحرمين", "الدفاع المدني", "سوق الأسهم", "الأمم المتحدة"],
+    "three words": ["وزارة التعليم العالي", "أمير منطقة الرياض", "هيئة الأمر بالمعروف", "الحرس الوطني السعودي",
+                    "مجلس التعاون الخليجي", "ولي العهد الأمير", "أسعار النفط العالمية", "الدوري السعودي للمحترفين",
+                    "مركز الملك سلمان", "الهلال الأحمر السعودي"],
+}
+
+
+def records_file(work_dir):
+    """The corpus as JSON Lines import records (what a newsroom export looks like)."""
+    target = work_dir / "saudinewsnet.jsonl"
+    with open(target, "w", encoding="utf-8") as out:
+        for archive in sorted(CORPUS_DIR.glob("*.zip")):
+            with zipfile.ZipFile(archive) as zipped:
+                for name in zipped.namelist():
+                    for number, item in enumerate(json.loads(zipped.read(name))):
+                        record = {
+                            "id": f"{archive.stem}/{number}",
+                            "title": item.get("title", ""),
+                            "text": item.get("content", ""),
+                            "source": item.get("source", ""),
+                            "date": (item.get("date_extracted") or "")[:10],
+                            "url": item.get("url", ""),
+                            "author": item.get("author", ""),
+                        }
+                        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return target
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsarchive-bench" / "saudinewsnet")
+    parser.add_argument("--reuse", action="store_true", help="keep an already imported corpus")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
+    args = parser.parse_args()
+    work_dir = args.work_dir
+    work_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["NEWSARCHIVE_DATA_DIR"] = str(work_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from articles.importing.pipeline import import_paths
+    from articles.models import Article
+    from articles.search.service import search_articles
+
+    figures = {}
+    if not (args.reuse and (work_dir / "archive.sqlite3").exists()):
+        for name in ("archive.sqlite3", "whoosh_index"):
+            path = work_dir / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        call_command("migrate", verbosity=0)
+        source = records_file(work_dir)
+        started = time.perf_counter()
+        report = import_paths([source])
+        elapsed = time.perf_counter() - started
+        figures.update(
+            imported=report.imported,
+            duplicates=report.duplicates,
+            failed=report.failed,
+            import_seconds=round(elapsed, 1),
+            articles_per_second=round(report.imported / elapsed, 1),
+            peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            writer_children_peak_rss_mb=round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        )
+    figures["articles"] = Article.objects.count()
+    index_dir = work_dir / "whoosh_index"
+    figures["index_mb"] = round(sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file()) / 1e6, 1)
+    figures["database_mb"] = round((work_dir / "archive.sqlite3").stat().st_size / 1e6, 1)
+    print(json.dumps(figures, ensure_ascii=False))
+
+    search_articles("تهيئة", highlight=False)
+    for label, queries in QUERIES.items():
+        for highlight in (False, True):
+            times = []
+            for _ in range(args.repeat):
+                for query in queries:
+                    started = time.perf_counter()
+                    search_articles(query, limit=20, highlight=highlight)
+                    times.append((time.perf_counter() - started) * 1000)
+            print(json.dumps({
+                "queries": label,
+                "page_of": 20,
+                "with_snippets": highlight,
+                "search_ms_median": round(statistics.median(times), 1),
+                "search_ms_p95": round(percentile(times, 0.95), 1),
+            }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
