@@ -21,9 +21,13 @@ setup: $(INSTALLED)
 
 demo: setup
 	# Re-importing is a no-op: the demo articles are reported as duplicates.
-	$(BIN)/python manage.py import_articles articles/demo
+	$(BIN)/python manage.py import_articles --no-progress articles/demo
 
+# The task worker (imports uploaded in the admin, index updates) runs beside
+# the web server and stops with it.
 run: demo
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(INSTALLED)

@@ -14,24 +14,34 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from pyarabic import araby
+
 # Letter folds applied after NFKC. Chosen by bench/retrieval.py (see README):
 # hamza carriers and alef variants fold to their bare letter, as Lucene's
 # ArabicNormalizer does, and ta marbuta folds to ha because news text writes
 # the two interchangeably at word end (مدينة / مدينه).
 LETTER_FOLDS = {
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
-    "ى": "ي", "ئ": "ي", "ی": "ي", "ې": "ي",
-    "ؤ": "و",
-    "ة": "ه", "ۀ": "ه", "ە": "ه", "ہ": "ه", "ھ": "ه", "ۃ": "ه",
-    "ک": "ك", "ڪ": "ك",
+    araby.ALEF_HAMZA_ABOVE: araby.ALEF,
+    araby.ALEF_HAMZA_BELOW: araby.ALEF,
+    araby.ALEF_MADDA: araby.ALEF,
+    araby.ALEF_WASLA: araby.ALEF,
+    "ٲ": araby.ALEF, "ٳ": araby.ALEF,
+    araby.ALEF_MAKSURA: araby.YEH,
+    araby.YEH_HAMZA: araby.YEH,
+    araby.WAW_HAMZA: araby.WAW,
+    araby.TEH_MARBUTA: araby.HEH,
+    # Persian and Urdu forms of yeh, heh and kaf
+    "ی": araby.YEH, "ې": araby.YEH,
+    "ۀ": araby.HEH, "ە": araby.HEH, "ہ": araby.HEH, "ھ": araby.HEH, "ۃ": araby.HEH,
+    "ک": araby.KAF, "ڪ": araby.KAF,
 }
 
 # Format characters (category Cf: ZWNJ, ZWJ, LRM, RLM, ALM, BOM, soft hyphen,
-# bidi embeddings and isolates) and nonspacing marks (Mn: harakat, shadda,
-# sukun, tanween, superscript alef, Quranic annotation marks) carry no meaning
-# for search. Tatweel (U+0640) is a letter by category, so it is named.
+# bidi embeddings and isolates) and nonspacing marks (Mn: pyarabic's TASHKEEL
+# and SMALL_ALEF, and the Quranic annotation marks) carry no meaning for
+# search. Tatweel is a letter by category, so it is named.
 _DROPPED_CATEGORIES = {"Mn", "Me", "Cf"}
-TATWEEL = "\u0640"
+TATWEEL = araby.TATWEEL
 
 
 def fold_char(char):

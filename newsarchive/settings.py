@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "haystack",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -155,6 +157,27 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Uploaded originals are kept here (embedded mode) so articles can be re-derived.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+MEDIA_URL = "media/"
+
+# Upload limits. A single article file over 200 MB is refused by the importer
+# (articles/importing/readers.py); a request may carry several files or a
+# zip, up to MAX_UPLOAD_MB in all. Files above 2.5 MB stream to a temporary
+# file instead of memory while uploading.
+MAX_UPLOAD_MB = envint("MAX_UPLOAD_MB", 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("MAX_UPLOAD_FILES", 1000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Imports and index updates run in a background worker (`manage.py db_worker`),
+# which `make run` starts beside the web server.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 WHOOSH_INDEX_PATH = Path(os.environ.get("WHOOSH_INDEX_PATH", DATA_DIR / "whoosh_index"))
 HAYSTACK_CONNECTIONS = {

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from haystack import connections
 
@@ -6,11 +8,12 @@ from tests.base import DEMO_DIR
 
 @pytest.fixture(autouse=True)
 def search_index(tmp_path, settings):
-    """A real, empty Whoosh index in a temporary folder for every test.
+    """A real, empty Whoosh index (and file store) in a temporary folder for every test.
 
     Haystack keeps its connection settings from start-up, so they are swapped
     here and the connection reloaded; each test sees only what it indexed.
     """
+    settings.MEDIA_ROOT = tmp_path / "media"
     original = connections.connections_info
     settings.HAYSTACK_CONNECTIONS = {
         "default": {**original["default"], "PATH": str(tmp_path / "whoosh_index")},
@@ -28,10 +31,10 @@ def demo_articles(db):
     from articles.importing.pipeline import import_paths
     from articles.models import Article
 
-    report = import_paths([DEMO_DIR])
-    assert report.ok and report.imported == 2
+    job = import_paths([DEMO_DIR], today=date(2026, 11, 21))
+    assert (job.imported, job.failed) == (2, 0)
     by_file = {}
-    for file_report in report.files:
-        key = "aggregator" if "aggregator" in file_report.name else "channel"
-        by_file[key] = Article.objects.get(pk=file_report.imported[0])
+    for import_file in job.files.all():
+        key = "aggregator" if "aggregator" in import_file.name else "channel"
+        by_file[key] = Article.objects.get(import_file=import_file)
     return by_file

@@ -96,6 +96,14 @@ def test_it_stems_clitics_together_and_leaves_short_words(words, same):
     assert (len(stems) == 1) is same, stems
 
 
+def test_it_drops_every_mark_pyarabic_knows():
+    from pyarabic import araby
+
+    marks = "".join(araby.TASHKEEL) + araby.SMALL_ALEF + araby.TATWEEL
+    assert normalise("ك" + marks + "تب") == "كتب"
+    assert normalise("".join(araby.NUMBERS_EAST)) == "0123456789"
+
+
 def test_it_leaves_digits_and_latin_unstemmed():
     assert stem("2025") == "2025"
     assert stem("reuters") == "reuters"

@@ -1,58 +1,263 @@
-"""The import pipeline: files in, articles saved and indexed, a report out.
+"""The import pipeline: files in, articles saved, grouped and indexed, a report out.
 
-Failure policy: each file, and each record inside a file, succeeds or fails
-alone. A batch of records is saved in one transaction and indexed only after
-it commits, so the index never holds an article the database does not.
-Exact duplicates (same normalised body, or same external id) are reported
-with the article they duplicate and not saved again, which also makes
-re-importing a file a no-op.
+One pipeline serves the admin upload (in a background task) and the
+``import_articles`` command. Every file becomes an ``ImportFile`` row that
+says what became of it, and its bytes are kept so articles can be re-derived.
+
+Failure policy: each file, each zip member and each record succeeds or fails
+alone, with a message an admin can act on. A batch of records is saved in
+one transaction and indexed only after it commits, so the index never holds
+an article the database does not; an import killed half-way leaves
+``index_pending`` articles that the next import indexes, and re-running it
+skips what it saved already. Exact duplicates (same normalised body, or same
+external id) are reported with the article they duplicate and not saved again.
 """
 
-import functools
+import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
-from articles.importing.readers import FileError, RecordError, reader_for
-from articles.models import Article, Source, body_fingerprint
-from articles.search.indexing import IndexQueue, unindexed
+from articles.importing.archives import iter_zip_members
+from articles.importing.dates import parse_date_value
+from articles.importing.metadata import extract
+from articles.importing.readers import MAX_FILE_BYTES, FileError, FileNotice, RecordError, read_file
+from articles.importing.stories import StoryGrouper
+from articles.models import Article, ImportFile, ImportJob, Source, body_fingerprint
+from articles.search.indexing import IndexQueue
 
 BATCH_SIZE = 500
 
 
 @dataclass
-class FileReport:
-    name: str
-    imported: list = field(default_factory=list)  # article pks
-    duplicates: list = field(default_factory=list)  # (origin, existing article pk)
-    failed: list = field(default_factory=list)  # (origin, message)
-    error: str = ""  # the whole file failed
+class ArticleFields:
+    """A record made ready to save: everything but the database objects."""
 
-    @property
-    def ok(self):
-        return not self.error and not self.failed
+    origin: str
+    title: str
+    title_derived: bool
+    body: str
+    source: str
+    original_source: str
+    found_date: object  # dates.FoundDate or None
+    category: str
+    url: str
+    author: str
+    external_id: str
+    kept: dict = field(default_factory=dict)
 
 
-@dataclass
-class ImportReport:
-    files: list = field(default_factory=list)
+def article_fields(record, today):
+    if record.needs_extraction:
+        found = extract(record.body, today)
+        republished = bool(found.kept.get("attribution"))
+        return ArticleFields(
+            origin=record.origin,
+            title=found.title,
+            title_derived=found.title_derived,
+            body=found.body,
+            # An outlet's own article names itself (مراسل الإخبارية); a
+            # republication names the original and not who republished it.
+            source=record.source or ("" if republished else found.original_source),
+            original_source=found.original_source,
+            found_date=found.date,
+            category=record.category or "، ".join(found.categories),
+            url=record.url,
+            author=record.author,
+            external_id=record.external_id,
+            kept=found.kept,
+        )
+    return ArticleFields(
+        origin=record.origin,
+        title=record.title or "",
+        title_derived=record.title_derived,
+        body=record.body,
+        source=record.source,
+        original_source="",
+        found_date=parse_date_value(record.date, today) if record.date else None,
+        category=record.category,
+        url=record.url,
+        author=record.author,
+        external_id=record.external_id,
+    )
 
-    @property
-    def imported(self):
-        return sum(len(f.imported) for f in self.files)
 
-    @property
-    def duplicates(self):
-        return sum(len(f.duplicates) for f in self.files)
+class Importer:
+    """Imports the files of one ``ImportJob``."""
 
-    @property
-    def failed(self):
-        return sum(len(f.failed) + bool(f.error) for f in self.files)
+    def __init__(self, job, today=None, batch_size=BATCH_SIZE, on_file=None, on_records=None):
+        self.job = job
+        self.today = today or date.today()
+        self.batch_size = batch_size
+        self.on_file = on_file  # called with each finished ImportFile
+        self.on_records = on_records  # called with the number of records each batch handled
+        self.sources = {}
+        self.stories = StoryGrouper()
 
-    @property
-    def ok(self):
-        return all(f.ok for f in self.files)
+    def run(self, files):
+        """Import ``files``: ``ImportFile`` rows whose ``original`` holds the bytes."""
+        job = self.job
+        job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
+        job.save(update_fields=["status", "started_at"])
+        try:
+            with IndexQueue() as self.index_queue:
+                # Articles saved by an earlier import that was killed before
+                # its index commit.
+                self.index_queue.add(list(Article.objects.filter(index_pending=True).values_list("pk", flat=True)))
+                for import_file in files:
+                    with import_file.original.open("rb") as handle:
+                        data = handle.read()
+                    self.import_bytes(import_file, data)
+                    job.files_done += 1
+                    job.save(update_fields=["files_done"])
+        except Exception as error:
+            job.status, job.error = ImportJob.Status.FAILED, f"{type(error).__name__}: {error}"
+            raise
+        else:
+            job.status = ImportJob.Status.DONE
+        finally:
+            self._total()
+            job.finished_at = timezone.now()
+            job.save()
+        return job
+
+    def _total(self):
+        counted = self.job.files.exclude(status=ImportFile.Status.ARCHIVE)
+        self.job.imported = sum(f.imported for f in counted)
+        self.job.duplicates = sum(len(f.duplicate_of) for f in counted)
+        self.job.failed = sum(len(f.failures) + (f.status == ImportFile.Status.FAILED) for f in counted)
+
+    def import_bytes(self, import_file, data):
+        if import_file.name.lower().endswith(".zip"):
+            self._import_archive(import_file, data)
+        else:
+            self._import_file(import_file, data)
+
+    def _import_archive(self, archive, data):
+        try:
+            for name, member in iter_zip_members(Path(archive.name).name, data):
+                child = ImportFile.objects.create(job=self.job, parent=archive, name=name)
+                if isinstance(member, FileError):
+                    self._fail(child, member)
+                else:
+                    child.size, child.sha256 = len(member), hashlib.sha256(member).hexdigest()
+                    self._import_file(child, member)
+        except FileError as error:
+            self._fail(archive, error)
+            return
+        archive.status = ImportFile.Status.ARCHIVE
+        archive.save(update_fields=["status"])
+
+    def _fail(self, import_file, error):
+        import_file.status, import_file.message = ImportFile.Status.FAILED, str(error)
+        import_file.save()
+        if self.on_file:
+            self.on_file(import_file)
+
+    def _import_file(self, import_file, data):
+        try:
+            if len(data) > MAX_FILE_BYTES:
+                raise FileError(f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+            batch = []
+            for item in read_file(import_file.name.rsplit("/", 1)[-1], data):
+                if isinstance(item, FileNotice):
+                    import_file.notices.append(item.message)
+                elif isinstance(item, RecordError):
+                    import_file.failures.append([item.origin, item.message])
+                else:
+                    import_file.encoding = item.encoding or import_file.encoding
+                    batch.append(article_fields(item, self.today))
+                    if len(batch) >= self.batch_size:
+                        self._save_batch(import_file, batch)
+                        batch = []
+            if batch:
+                self._save_batch(import_file, batch)
+        except FileError as error:
+            import_file.message = str(error)
+        if import_file.message and not import_file.imported:
+            import_file.status = ImportFile.Status.FAILED
+        elif import_file.failures or import_file.message:
+            import_file.status = ImportFile.Status.PARTIAL
+        elif import_file.imported or not import_file.duplicate_of:
+            import_file.status = ImportFile.Status.IMPORTED
+        else:
+            import_file.status = ImportFile.Status.DUPLICATE
+        import_file.save()
+        if self.on_file:
+            self.on_file(import_file)
+
+    def _source(self, name):
+        if name not in self.sources:
+            self.sources[name] = Source.for_name(name)
+        return self.sources[name]
+
+    def _save_batch(self, import_file, batch):
+        fingerprints = [body_fingerprint(fields.body) for fields in batch]
+        external_ids = [fields.external_id for fields in batch if fields.external_id]
+        duplicates = []
+        with transaction.atomic():
+            by_fingerprint = dict(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk"))
+            by_external_id = dict(
+                Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk")
+            )
+            new_articles = []
+            for fields, fingerprint in zip(batch, fingerprints):
+                existing = by_external_id.get(fields.external_id) or by_fingerprint.get(fingerprint)
+                if existing:
+                    duplicates.append((fields.origin, existing))
+                    continue
+                article = self._article(fields, fingerprint, import_file)
+                new_articles.append(article)
+                # Later records in the same batch may repeat this one.
+                by_fingerprint[fingerprint] = article
+                if fields.external_id:
+                    by_external_id[fields.external_id] = article
+            Article.objects.bulk_create(new_articles)
+            self.stories.add(new_articles)
+        # Duplicates of records earlier in this batch point at objects saved just now.
+        import_file.duplicate_of.extend([origin, getattr(existing, "pk", existing)] for origin, existing in duplicates)
+        import_file.imported += len(new_articles)
+        self.index_queue.add([article.pk for article in new_articles])
+        if self.on_records:
+            self.on_records(len(batch))
+
+    def _article(self, fields, fingerprint, import_file):
+        found = fields.found_date
+        return Article(
+            external_id=fields.external_id[:200],
+            title=(fields.title or fields.body[:80])[:500],
+            title_derived=fields.title_derived,
+            body=fields.body,
+            source=self._source(fields.source),
+            original_source=self._source(fields.original_source),
+            date=found.date if found else None,
+            date_precision=found.precision if found else "",
+            date_year_inferred=found.year_inferred if found else False,
+            category=fields.category[:200],
+            url=fields.url[:2000],
+            author=fields.author[:300],
+            kept=fields.kept,
+            import_file=import_file if import_file.pk else None,
+            origin=fields.origin[:500],
+            fingerprint=fingerprint,
+        )
+
+
+def keep_original(job, name, data, parent=None):
+    """An ``ImportFile`` row for ``data``, its bytes stored once per content."""
+    digest = hashlib.sha256(data).hexdigest()
+    import_file = ImportFile(job=job, parent=parent, name=name, size=len(data), sha256=digest)
+    stored = ImportFile.objects.filter(sha256=digest).exclude(original="").first()
+    if stored:
+        import_file.original = stored.original.name
+    else:
+        import_file.original.save(digest, ContentFile(data), save=False)
+    import_file.save()
+    return import_file
 
 
 def expand_paths(paths):
@@ -64,96 +269,23 @@ def expand_paths(paths):
             yield path
 
 
-def import_paths(paths, batch_size=BATCH_SIZE, on_file=None):
-    """Import every file under ``paths``; returns the ``ImportReport``.
+def import_paths(paths, user=None, today=None, batch_size=BATCH_SIZE, **callbacks):
+    """Import files, folders and zips from disk (the command line's entry point).
 
-    ``on_file(file_report)`` is called after each file, for progress display.
+    Returns the finished ``ImportJob``; its ``files`` are the report.
     """
-    report = ImportReport()
-    sources = {}
-    with IndexQueue() as index_queue:
-        for path in expand_paths(paths):
-            file_report = import_file(path, index_queue, batch_size=batch_size, sources=sources)
-            report.files.append(file_report)
-            if on_file:
-                on_file(file_report)
-    return report
-
-
-def import_file(path, index_queue, batch_size=BATCH_SIZE, sources=None):
-    path = Path(path)
-    file_report = FileReport(name=str(path))
-    sources = {} if sources is None else sources
-    save = functools.partial(_save_batch, file_report=file_report, sources=sources, index_queue=index_queue)
-    try:
-        if not path.exists():
-            raise FileError("الملف غير موجود / no such file")
-        records = reader_for(path)(path)
-        batch = []
-        for record in records:
-            if isinstance(record, RecordError):
-                file_report.failed.append((record.origin, record.message))
-                continue
-            batch.append(record)
-            if len(batch) >= batch_size:
-                save(batch)
-                batch = []
-        if batch:
-            save(batch)
-    except FileError as error:
-        file_report.error = str(error)
-    except OSError as error:
-        file_report.error = f"تعذّرت قراءة الملف / the file could not be read: {error.strerror or error}"
-    return file_report
-
-
-def _source_for(name, sources):
-    if not name:
-        return None
-    if name not in sources:
-        sources[name], _ = Source.objects.get_or_create(name=name)
-    return sources[name]
-
-
-def _save_batch(records, file_report, sources, index_queue):
-    fingerprints = [body_fingerprint(r.body) for r in records]
-    external_ids = [r.external_id for r in records if r.external_id]
-    with transaction.atomic():
-        by_fingerprint = dict(
-            Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk")
-        )
-        by_external_id = dict(
-            Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk")
-        )
-        new_articles = []
-        duplicates = []
-        for record, fingerprint in zip(records, fingerprints):
-            existing = by_external_id.get(record.external_id) or by_fingerprint.get(fingerprint)
-            if existing:
-                duplicates.append((record.origin, existing))
-                continue
-            article = Article(
-                external_id=record.external_id,
-                title=record.title[:500],
-                body=record.body,
-                source=_source_for(record.source, sources),
-                date=record.date,
-                url=record.url,
-                author=record.author[:300],
-                fingerprint=fingerprint,
-            )
-            new_articles.append(article)
-            # Later records in the same batch may repeat this one.
-            by_fingerprint[fingerprint] = article
-            if record.external_id:
-                by_external_id[record.external_id] = article
-        Article.objects.bulk_create(new_articles)
-    # Duplicates of records earlier in this batch point at objects saved just now.
-    duplicates = [(origin, getattr(existing, "pk", existing)) for origin, existing in duplicates]
-    file_report.duplicates.extend(duplicates)
-    created = [article.pk for article in new_articles]
-    file_report.imported.extend(created)
-    index_queue.add(created)
-    # A duplicate the index lacks is an article saved by an import that was
-    # killed before indexing: index it now, so re-running repairs the index.
-    index_queue.add(unindexed([pk for _, pk in duplicates]))
+    job = ImportJob.objects.create(created_by=user)
+    files = []
+    for path in expand_paths(paths):
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES and path.suffix.lower() != ".zip":
+                raise FileError(f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+            files.append(keep_original(job, str(path), path.read_bytes()))
+        except FileError as error:
+            ImportFile.objects.create(job=job, name=str(path), status=ImportFile.Status.FAILED, message=str(error))
+        except OSError as error:
+            message = f"تعذّرت قراءة الملف / the file could not be read: {error.strerror or error}"
+            ImportFile.objects.create(job=job, name=str(path), status=ImportFile.Status.FAILED, message=message)
+    job.files_total = len(files)
+    job.save(update_fields=["files_total"])
+    return Importer(job, today=today, batch_size=batch_size, **callbacks).run(files)

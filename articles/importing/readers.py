@@ -1,22 +1,34 @@
-"""Reading article files into records: one reader per format.
+"""Uploaded file bytes into article records: one reader per format.
 
-A reader yields ``Record`` objects, or ``RecordError`` for a record it could
-not read (a bad line in a JSON Lines file fails alone). A file it cannot read
-at all raises ``FileError`` with a message for the person who sent it.
+``read_file(name, data)`` picks the reader by extension and yields
+``Record`` objects, ``RecordError`` for a record that fails alone (a bad
+JSON line, a short CSV row) and ``FileNotice`` for something the admin
+should know about a file that still imports (columns nobody reads). A file
+that cannot be read at all raises ``FileError``, whose message, Arabic then
+English, is shown to the admin as it is.
+
+Readers keep values as given (dates stay strings) and derive nothing they
+cannot be sure of: plain text articles carry ``needs_extraction`` and leave
+the title, source and date to the pipeline's metadata extractor.
 """
 
+import csv
+import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from pathlib import PurePosixPath
 
-# Files larger than this are refused before reading: an article file is small.
+from articles.importing.decoding import FileError, decode_bytes, html_charset
+
+__all__ = ["FileError", "FileNotice", "MAX_FILE_BYTES", "Record", "RecordError", "derive_headline", "read_file"]
+
+# Larger files are refused before reading (callers check the size first, too):
+# an article file is small, and even a big export stays well under this.
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
-
-class FileError(Exception):
-    """The whole file cannot be imported; the message says why, for an admin."""
+EMPTY = "الملف فارغ / the file is empty"
+NO_TEXT = "السجل بلا نص / the record has no text"
 
 
 @dataclass
@@ -26,40 +38,272 @@ class RecordError:
 
 
 @dataclass
+class FileNotice:
+    """Something non-fatal about a whole file, for the import report."""
+
+    message: str
+
+
+@dataclass
 class Record:
-    origin: str  # where it came from, for the report: "file.jsonl:12"
+    origin: str  # where it came from, for the report: "file.jsonl:12", "file.csv:3", "file.json[0]"
     title: str
     body: str
     source: str = ""
-    date: date = None
+    date: str = ""  # as given; the pipeline parses it
     url: str = ""
     author: str = ""
     external_id: str = ""
     title_derived: bool = False
+    category: str = ""
+    encoding: str = ""  # what the file was decoded from
+    needs_extraction: bool = False  # plain text: title, source and date are still inside ``body``
 
 
-def read_text(path):
-    data = path.read_bytes()
-    if not data.strip():
-        raise FileError("الملف فارغ / the file is empty")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise FileError(
-            f"الملف ليس نصًّا بترميز UTF-8 (بايت غير صالح في الموضع {error.start}) / "
-            f"not UTF-8 text (invalid byte at position {error.start})"
-        )
-    if "\x00" in text:
-        raise FileError("الملف ثنائي وليس نصًّا / the file is binary, not text")
-    return text
-
-
-_SENTENCE_END = re.compile(r"[.!?؟。]\s|[.!?؟]$|\n")
+# Column and key names people use for each field, compared trimmed and lower-cased.
+FIELD_NAMES = {
+    "title": ("title", "headline", "head_line", "العنوان"),
+    "body": ("text", "content", "body", "article", "النص"),
+    "source": ("source", "publisher", "outlet", "المصدر"),
+    "date": ("date", "date_extracted", "published", "published_at", "pubdate", "التاريخ"),
+    "url": ("url", "link", "canonical_url"),
+    "author": ("author", "byline", "writer", "الكاتب"),
+    "category": ("category", "section", "categories", "القسم"),
+    "external_id": ("id", "external_id", "guid", "doc_id"),
+}
+FIELD_FOR_NAME = {name: field for field, names in FIELD_NAMES.items() for name in names}
+# Keys a JSON object may hold its list of articles under.
+LIST_KEYS = ("articles", "items", "data", "records", "results", "documents", "docs", "entries", "posts")
 HEADLINE_WORDS = 12
+MIN_PARAGRAPH_WORDS = 10  # an article page has at least one real sentence; menus and link lists do not
+_SENTENCE_END = re.compile(r"[.!?؟。]\s|[.!?؟]$|\n")
+
+
+def read_file(name, data):
+    """Records, record errors and notices from one file's bytes; ``FileError`` if it cannot be read.
+
+    ``name`` is what the admin knows the file by ("batch.zip/july/a.jsonl");
+    origins start with it. A JSON Lines file ``a.jsonl`` holding
+    ``{"title": "عنوان", "text": "نص"}`` yields ``Record(origin="a.jsonl:1",
+    title="عنوان", body="نص", encoding="utf-8")``.
+    """
+    extension = PurePosixPath(name).suffix.lower()
+    reader = READERS.get(extension)
+    if reader is None:
+        known = ", ".join(sorted(READERS))
+        raise FileError(f"نوع ملف غير مدعوم / unsupported file type {extension or '(none)'}; supported: {known}")
+    if len(data) > MAX_FILE_BYTES:
+        raise FileError(f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if not data.strip():
+        raise FileError(EMPTY)
+    yield from reader(name, data)
+
+
+def _text(data, declared=None):
+    text, encoding = decode_bytes(data, declared)
+    if not text.strip():
+        raise FileError(EMPTY)
+    return text, encoding
+
+
+def read_plain(name, data):
+    text, encoding = _text(data)
+    yield Record(origin=name, title="", body=text, encoding=encoding, needs_extraction=True)
+
+
+def read_json(name, data):
+    text, encoding = _text(data)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FileError(
+            f"JSON غير صالح في السطر {error.lineno} العمود {error.colno} / "
+            f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    items = _article_list(document)
+    mapper = RecordMapper(encoding)
+    if items is None:
+        if not isinstance(document, dict):
+            raise FileError(
+                "الملف لا يحوي كائن JSON ولا مصفوفة كائنات / the file holds no JSON object or array of objects"
+            )
+        yield mapper.record(document, name)
+    else:
+        for index, item in enumerate(items):
+            yield mapper.record(item, f"{name}[{index}]")
+    yield from mapper.notices()
+
+
+def _article_list(document):
+    """The list of articles in a JSON document: itself, or the list under a key like "articles".
+
+    None for a single article: an object with a text field, or with no list to offer.
+    """
+    if isinstance(document, list):
+        return document
+    if not isinstance(document, dict):
+        return None
+    keys = {_field_key(key): value for key, value in document.items()}
+    if any(FIELD_FOR_NAME.get(key) == "body" for key in keys):
+        return None
+    for key in LIST_KEYS:
+        if isinstance(keys.get(key), list):
+            return keys[key]
+    lists = [value for value in keys.values() if isinstance(value, list)]
+    return lists[0] if len(lists) == 1 else None
+
+
+def read_jsonl(name, data):
+    text, encoding = _text(data)
+    mapper = RecordMapper(encoding)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        origin = f"{name}:{number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield RecordError(origin, f"سطر JSON غير صالح / invalid JSON: {error.msg} (column {error.colno})")
+            continue
+        yield mapper.record(item, origin)
+    yield from mapper.notices()
+
+
+def read_csv(name, data, delimiter=None):
+    """Rows under a header row; the origin is the spreadsheet row number (the header is row 1)."""
+    text, encoding = _text(data)
+    delimiter = delimiter or _sniff_delimiter(text)
+    csv.field_size_limit(MAX_FILE_BYTES)  # an article body easily passes the 128 KB default
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(rows)
+        fields = [FIELD_FOR_NAME.get(_field_key(column)) for column in header]
+        if "body" not in fields:
+            raise FileError(
+                "لا يوجد عمود نص معروف في الملف / no recognisable text column "
+                f"(expected one of: {', '.join(FIELD_NAMES['body'])}); header: {', '.join(header)}"
+            )
+        mapper = RecordMapper(encoding)
+        yield from mapper.notices([column for column, field in zip(header, fields) if not field and column.strip()])
+        for number, row in enumerate(rows, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            origin = f"{name}:{number}"
+            short, extra = len(row) < len(header), any(cell.strip() for cell in row[len(header):])
+            if short or extra:
+                problem = "ناقص الأعمدة" if short else "فيه أعمدة زائدة"
+                fields_count = f"row {number} has {len(row)} fields, the header {len(header)}"
+                yield RecordError(origin, f"الصف {number} {problem} / {fields_count}")
+            else:
+                yield mapper.record(dict(zip(header, row)), origin)
+    except csv.Error as error:
+        line = rows.line_num
+        raise FileError(f"CSV غير صالح في السطر {line} / invalid CSV at line {line}: {error}") from None
+
+
+def read_tsv(name, data):
+    return read_csv(name, data, delimiter="\t")
+
+
+def _sniff_delimiter(text):
+    """The delimiter of the header line: the one of , ; and tab it holds most of (ties: comma)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(",;\t", key=header.count)
+
+
+def read_html(name, data):
+    """One article page, its text and metadata extracted by trafilatura (which never fetches anything here)."""
+    from trafilatura import bare_extraction  # slow to import; only HTML needs it
+
+    text, encoding = _text(data, declared=html_charset(data))
+    document = bare_extraction(
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    body = (document.text or "").strip() if document else ""
+    if max((len(line.split()) for line in body.splitlines()), default=0) < MIN_PARAGRAPH_WORDS:
+        # trafilatura falls back to whatever text there is: on a section front that is the menu
+        raise FileError("لم يُعثر على نص مقالة في الصفحة / no article text found in the page")
+    title = (document.title or "").strip()
+    first_line, _, rest = body.partition("\n")
+    if title and first_line.strip() == title and rest.strip():
+        body = rest.strip()  # trafilatura repeats the headline as the first line
+    yield Record(
+        origin=name,
+        title=title or derive_headline(body),
+        title_derived=not title,
+        body=body,
+        source=(document.sitename or document.hostname or "").strip(),
+        date=document.date or "",
+        url=(document.url or "").strip(),
+        author=(document.author or "").strip(),
+        category=", ".join(document.categories or []),
+        encoding=encoding,
+    )
+
+
+class RecordMapper:
+    """Maps JSON objects and CSV rows to records, remembering the keys it did not know."""
+
+    def __init__(self, encoding):
+        self.encoding = encoding
+        self.unknown = []
+
+    def record(self, item, origin):
+        if not isinstance(item, dict):
+            return RecordError(origin, "السجل ليس كائن JSON / the record is not a JSON object")
+        values = {}
+        for key, value in item.items():
+            field = FIELD_FOR_NAME.get(_field_key(key))
+            if field is None:
+                if key not in self.unknown and str(key).strip():
+                    self.unknown.append(key)
+            elif not values.get(field):
+                values[field] = _as_text(value, paragraphs=field == "body")
+        body = values.pop("body", "")
+        title = values.pop("title", "")
+        if not body and not title:
+            return RecordError(origin, NO_TEXT)
+        # A headline-only item (a news flash, an empty scrape) is still news:
+        # its headline is its text.
+        body = body or title
+        return Record(
+            origin=origin,
+            title=title or derive_headline(body),
+            title_derived=not title,
+            body=body,
+            encoding=self.encoding,
+            **values,
+        )
+
+    def notices(self, unknown=None):
+        unknown = self.unknown if unknown is None else unknown
+        if unknown:
+            names = ", ".join(str(name) for name in unknown)
+            yield FileNotice(f"أعمدة غير معروفة تُجوهلت / unknown columns ignored: {names}")
+
+
+def _field_key(name):
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _as_text(value, paragraphs=False):
+    """A JSON value as trimmed text: lists joined (paragraphs for a body), numbers as written."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        parts = (_as_text(part) for part in value)
+        return ("\n\n" if paragraphs else ", ").join(part for part in parts if part)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
 
 
 def derive_headline(body):
-    """A short headline from the first sentence, for articles without a title line."""
+    """A headline from the first sentence, for a record that has no title: at most 12 words and "…"."""
     first = _SENTENCE_END.split(body.strip(), maxsplit=1)[0].strip()
     words = first.split()
     if len(words) > HEADLINE_WORDS:
@@ -67,82 +311,9 @@ def derive_headline(body):
     return first
 
 
-def split_title(text):
-    """(title, body, derived): the first line is a title when a blank line follows it."""
-    lines = text.strip().splitlines()
-    if len(lines) > 2 and not lines[1].strip() and len(lines[0]) <= 300:
-        return lines[0].strip(), "\n".join(lines[2:]).strip(), False
-    body = text.strip()
-    return derive_headline(body), body, True
-
-
-def read_text_file(path):
-    title, body, derived = split_title(read_text(path))
-    yield Record(origin=path.name, title=title, body=body, title_derived=derived)
-
-
-def parse_date(value):
-    if value in (None, ""):
-        return None
-    if isinstance(value, (int, float)):
-        return datetime.utcfromtimestamp(value).date()
-    try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise ValueError(f"تاريخ غير مفهوم / unreadable date {value!r}")
-
-
-def record_from_mapping(data, origin):
-    if not isinstance(data, dict):
-        return RecordError(origin, "السجل ليس كائن JSON / the record is not a JSON object")
-    body = str(data.get("text") or "").strip()
-    if not body:
-        return RecordError(origin, "السجل بلا نص / the record has no text")
-    title = str(data.get("title") or "").strip()
-    try:
-        published = parse_date(data.get("date"))
-    except ValueError as error:
-        return RecordError(origin, str(error))
-    return Record(
-        origin=origin,
-        title=title or derive_headline(body),
-        title_derived=not title,
-        body=body,
-        source=str(data.get("source") or "").strip(),
-        date=published,
-        url=str(data.get("url") or "").strip(),
-        author=str(data.get("author") or "").strip(),
-        external_id=str(data.get("id") or "").strip(),
-    )
-
-
-def read_jsonl_file(path):
-    text = read_text(path)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        origin = f"{path.name}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield RecordError(origin, f"سطر JSON غير صالح / invalid JSON: {error.msg} (column {error.colno})")
-            continue
-        yield record_from_mapping(data, origin)
-
-
 READERS = {
-    ".txt": read_text_file,
-    ".md": read_text_file,
-    ".jsonl": read_jsonl_file,
+    ".txt": read_plain, ".md": read_plain, ".markdown": read_plain,
+    ".json": read_json, ".jsonl": read_jsonl, ".ndjson": read_jsonl,
+    ".csv": read_csv, ".tsv": read_tsv,
+    ".html": read_html, ".htm": read_html,
 }
-
-
-def reader_for(path):
-    path = Path(path)
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        known = ", ".join(sorted(READERS))
-        raise FileError(f"نوع ملف غير مدعوم / unsupported file type {path.suffix or '(none)'}; supported: {known}")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise FileError(f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    return reader

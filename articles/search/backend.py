@@ -48,7 +48,7 @@ from articles.search.ranking import SearcherStats, rank
 
 # How long a writer waits for another writer (an import, an admin save) to
 # finish before giving up. Whoosh allows one writer per index.
-WRITE_LOCK_TIMEOUT = 600.0
+WRITE_LOCK_TIMEOUT = 1800.0
 WRITER_MEMORY_MB = 256
 WRITER_PROCESSES = min(2, os.cpu_count() or 1)
 PARALLEL_WRITE_MIN_DOCUMENTS = 500
@@ -161,11 +161,6 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return
         with self.write_session(parallel=len(documents) >= PARALLEL_WRITE_MIN_DOCUMENTS) as session:
             session.add(documents)
-
-    def indexed_identifiers(self, identifiers):
-        """Which of ``identifiers`` the index holds (to repair an interrupted import)."""
-        searcher = self.searcher()
-        return {identifier for identifier in identifiers if searcher.document_number(**{ID: identifier}) is not None}
 
     def remove(self, obj_or_string, commit=True):
         self.remove_identifiers([get_identifier(obj_or_string)])

@@ -10,6 +10,7 @@ commit makes a segment, and few large segments index and search several
 times faster than many small ones.
 """
 
+from django.utils import timezone
 from haystack import connections
 
 from articles.models import Article
@@ -32,23 +33,32 @@ def reindex_articles(pks, batch_size=INDEX_BATCH_SIZE):
     pks = sorted(set(pks))
     for start in range(0, len(pks), batch_size):
         batch = pks[start:start + batch_size]
+        loaded_at = timezone.now()
         articles = list(index.index_queryset().filter(pk__in=batch))
         backend.update(index, articles)
         missing = set(batch) - {article.pk for article in articles}
         if missing:
             backend.remove_identifiers([identifier_for(pk) for pk in missing])
+        mark_indexed([([article.pk for article in articles], loaded_at)])
+
+
+def mark_indexed(loads):
+    """Clear ``index_pending`` on the versions just committed to the index.
+
+    ``loads`` are (pks, time they were read from the database); an article
+    saved again since it was read stays pending.
+    """
+    for pks, loaded_at in loads:
+        pks = list(pks)
+        for start in range(0, len(pks), 500):
+            Article.objects.filter(pk__in=pks[start:start + 500], updated_at__lt=loaded_at).update(
+                index_pending=False
+            )
 
 
 def remove_articles(pks):
     backend, _ = _backend_and_index()
     backend.remove_identifiers([identifier_for(pk) for pk in pks])
-
-
-def unindexed(pks):
-    """The pks among ``pks`` the index does not hold (an import was interrupted)."""
-    backend, _ = _backend_and_index()
-    indexed = backend.indexed_identifiers([identifier_for(pk) for pk in pks])
-    return [pk for pk in pks if identifier_for(pk) not in indexed]
 
 
 class IndexQueue:
@@ -65,6 +75,7 @@ class IndexQueue:
         self.commit_every = commit_every
         self.pending = []
         self.session = None
+        self.written = []  # (pks, loaded_at) of the batches in the open session
         self.backend, self.index = _backend_and_index()
 
     def add(self, pks):
@@ -75,12 +86,14 @@ class IndexQueue:
     def _write(self):
         if not self.pending:
             return
+        loaded_at = timezone.now()
         articles = list(self.index.index_queryset().filter(pk__in=self.pending))
         self.pending = []
         if self.session is None:
             self.session = self.backend.write_session(parallel=len(articles) >= self.load_batch)
             self.session.__enter__()
         self.session.write(self.index, articles)
+        self.written.append(([article.pk for article in articles], loaded_at))
         if len(self.session) >= self.commit_every:
             self._commit()
 
@@ -88,6 +101,8 @@ class IndexQueue:
         if self.session is not None:
             session, self.session = self.session, None
             session.__exit__(*(exc_info or (None, None, None)))
+            written, self.written = self.written, []
+            mark_indexed(written)
 
     def __enter__(self):
         return self

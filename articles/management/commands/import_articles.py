@@ -1,39 +1,46 @@
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from articles.importing.pipeline import BATCH_SIZE, import_paths
+from articles.importing.report import describe_file
 
 
 class Command(BaseCommand):
-    help = "Import article files (text, Markdown, JSON Lines) or folders of them."
+    help = "Import article files (text, Markdown, JSON, JSON Lines, CSV/TSV, HTML), folders and zips of them."
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
-        report = import_paths(options["paths"], batch_size=options["batch_size"], on_file=self.write_file_report)
+        show_progress = not options["no_progress"] and self.verbosity > 0
+        with tqdm(unit=" records", disable=not show_progress, file=self.stderr, dynamic_ncols=True) as self.bar:
+            job = import_paths(
+                options["paths"],
+                batch_size=options["batch_size"],
+                on_file=self.write_file_report,
+                on_records=self.bar.update,
+            )
+        for import_file in job.files.filter(status="failed", parent=None):
+            if not import_file.original:  # refused before reading, so not reported yet
+                self.write_file_report(import_file)
         self.write(
-            f"{report.imported} imported, {report.duplicates} duplicates, {report.failed} failed "
-            f"in {len(report.files)} files",
+            f"{job.imported} imported, {job.duplicates} duplicates, {job.failed} failed "
+            f"in {job.files.exclude(status='archive').count()} files (import {job.pk})",
             level=0,
         )
-        if not report.ok:
+        if job.failed:
             raise CommandError("Some files or records failed to import; see the report above.")
 
     def write(self, message, level=1, style=None):
         if self.verbosity >= level:
-            self.stdout.write(style(message) if style else message)
+            tqdm.write(style(message) if style else message, file=self.stdout)
 
-    def write_file_report(self, file_report):
-        if file_report.error:
-            self.write(f"FAILED     {file_report.name}: {file_report.error}", level=0, style=self.style.ERROR)
-            return
-        self.write(
-            f"{'ok' if file_report.ok else 'PARTIAL':10} {file_report.name}: {len(file_report.imported)} imported, "
-            f"{len(file_report.duplicates)} duplicates, {len(file_report.failed)} failed"
-        )
-        for origin, existing in file_report.duplicates:
-            self.write(f"  duplicate  {origin}: same as article {existing}", level=2)
-        for origin, message in file_report.failed:
-            self.write(f"  failed     {origin}: {message}", level=0, style=self.style.ERROR)
+    def write_file_report(self, import_file):
+        failed = import_file.status == "failed"
+        lines = describe_file(import_file, details=self.verbosity >= 2)
+        self.write(lines[0], level=0 if failed else 1, style=self.style.ERROR if failed else None)
+        for line in lines[1:]:
+            self.write("  " + line, level=0 if "failed" in line else 2)

@@ -1,0 +1,217 @@
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from articles.importing.report import describe_file
+from articles.models import Article, ImportFile, ImportJob, Source, SourceAlias, Story
+
+
+def reindex_after_commit(pks):
+    """Index updates run in the background worker, after the edit has committed."""
+    from articles.tasks import reindex_articles_later
+
+    pks = list(pks)
+    transaction.on_commit(lambda: reindex_articles_later.enqueue(pks))
+
+
+class SourceAliasInline(admin.TabularInline):
+    model = SourceAlias
+    extra = 1
+    fields = ["name"]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "alias_list", "article_count"]
+    search_fields = ["name", "aliases__name"]
+    inlines = [SourceAliasInline]
+
+    @admin.display(description=_("aliases"))
+    def alias_list(self, source):
+        return "، ".join(alias.name for alias in source.aliases.all())
+
+    @admin.display(description=_("articles"))
+    def article_count(self, source):
+        return source.articles.count()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aliases")
+
+
+class StoryArticleInline(admin.TabularInline):
+    model = Article
+    fields = ["title", "source", "original_source", "date"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "size", "created_at"]
+    search_fields = ["articles__title"]
+    raw_id_fields = ["lead"]
+    list_select_related = ["lead"]
+    inlines = [StoryArticleInline]
+
+    @admin.display(description=_("articles"))
+    def size(self, story):
+        return story.articles.count()
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "source", "original_source", "date", "category", "story"]
+    list_filter = [("source", admin.RelatedOnlyFieldListFilter), ("date", admin.DateFieldListFilter), "category"]
+    search_fields = ["title", "external_id", "source__name"]
+    list_select_related = ["source", "original_source", "story"]
+    raw_id_fields = ["source", "original_source", "story"]
+    readonly_fields = ["import_file_link", "origin", "created_at", "updated_at"]
+    date_hierarchy = "date"
+    show_full_result_count = False
+    actions = ["reindex"]
+    fieldsets = [
+        (None, {"fields": ["title", "title_derived", "body"]}),
+        (_("Source and date"), {"fields": [
+            "source", "original_source", "date", "date_precision", "date_year_inferred", "author", "url", "category",
+        ]}),
+        (_("Provenance"), {"classes": ["collapse"], "fields": [
+            "external_id", "story", "kept", "import_file_link", "origin", "created_at", "updated_at",
+        ]}),
+    ]
+
+    @admin.display(description=_("imported from"))
+    def import_file_link(self, article):
+        if not article.import_file_id:
+            return "—"
+        url = reverse("admin:articles_importjob_change", args=[article.import_file.job_id])
+        return format_html('<a href="{}">{}</a>', url, article.import_file.name)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        reindex_after_commit([obj.pk])
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        reindex_after_commit([pk])  # gone from the database: removed from the index
+
+    def delete_queryset(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        reindex_after_commit(pks)
+
+    @admin.action(description=_("Update the search index for the selected articles"), permissions=["change"])
+    def reindex(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        reindex_after_commit(pks)
+        self.message_user(request, _("%(count)d articles will be re-indexed in the background.") % {"count": len(pks)})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class UploadForm(forms.Form):
+    files = forms.FileField(
+        label=_("Files"),
+        widget=MultipleFileInput(attrs={"multiple": True}),
+        help_text=_(
+            "Text (.txt, .md), JSON, JSON Lines, CSV/TSV or HTML article files, or zips of them. "
+            "Each file may be up to 200 MB; an upload up to %(total)s MB in all."
+        ) % {"total": settings.MAX_UPLOAD_MB},
+    )
+
+    def clean_files(self):
+        files = self.files.getlist("files")
+        if not files:
+            raise forms.ValidationError(_("Choose at least one file."))
+        total = sum(f.size for f in files)
+        if total > settings.MAX_UPLOAD_MB * 2**20:
+            raise forms.ValidationError(
+                _("The upload is %(size)d MB; the limit is %(limit)d MB. Upload fewer files at a time.")
+                % {"size": total // 2**20, "limit": settings.MAX_UPLOAD_MB}
+            )
+        return files
+
+
+class ImportFileInline(admin.TabularInline):
+    model = ImportFile
+    fields = ["report"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description=_("what happened"))
+    def report(self, import_file):
+        lines = describe_file(import_file, details=True)
+        return format_html_join("\n", "<div dir=\"auto\">{}</div>", ((line,) for line in lines))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "created_at", "created_by", "status", "progress", "imported", "duplicates", "failed"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "status", "progress", "created_by", "created_at", "started_at", "finished_at", "imported", "duplicates",
+        "failed", "error",
+    ]
+    fields = readonly_fields
+    inlines = [ImportFileInline]
+    change_form_template = "admin/articles/importjob/change_form.html"
+
+    @admin.display(description=_("progress"))
+    def progress(self, job):
+        return f"{job.files_done} / {job.files_total}"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a report is read, not edited
+
+    def get_urls(self):
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="articles_importjob_upload"),
+        ] + super().get_urls()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:articles_importjob_upload")
+
+    def upload_view(self, request):
+        if not self.has_add_permission(request):
+            return TemplateResponse(request, "admin/articles/importjob/upload.html", status=403)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = start_upload_import(request.user, form.cleaned_data["files"])
+            self.message_user(
+                request, _("%(count)d files were received; the import runs in the background.")
+                % {"count": job.files_total}, messages.SUCCESS,
+            )
+            return redirect("admin:articles_importjob_change", job.pk)
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
+                   "title": _("Import articles")}
+        return TemplateResponse(request, "admin/articles/importjob/upload.html", context)
+
+
+def start_upload_import(user, uploaded_files):
+    """Keep the uploaded files and queue their import; returns the ``ImportJob``."""
+    from articles.importing.pipeline import keep_original
+    from articles.tasks import run_import_job
+
+    with transaction.atomic():
+        job = ImportJob.objects.create(created_by=user, files_total=len(uploaded_files))
+        for uploaded in uploaded_files:
+            keep_original(job, uploaded.name, uploaded.read())
+        transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
