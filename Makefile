@@ -22,6 +22,7 @@ setup: $(INSTALLED)
 demo: setup
 	# Re-importing is a no-op: the demo articles are reported as duplicates.
 	$(BIN)/python manage.py import_articles --no-progress articles/demo
+	$(BIN)/python manage.py ensure_admin
 
 # The task worker (imports uploaded in the admin, index updates) runs beside
 # the web server and stops with it.

@@ -122,20 +122,32 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        # An empty file fails alone in the import report, not the whole upload.
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, (list, tuple)) else [data]) if item]
+        if not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
 class UploadForm(forms.Form):
-    files = forms.FileField(
+    files = MultipleFileField(
         label=_("Files"),
-        widget=MultipleFileInput(attrs={"multiple": True}),
         help_text=_(
             "Text (.txt, .md), JSON, JSON Lines, CSV/TSV or HTML article files, or zips of them. "
             "Each file may be up to 200 MB; an upload up to %(total)s MB in all."
         ) % {"total": settings.MAX_UPLOAD_MB},
+        error_messages={"required": _("Choose at least one file.")},
     )
 
     def clean_files(self):
-        files = self.files.getlist("files")
-        if not files:
-            raise forms.ValidationError(_("Choose at least one file."))
+        files = self.cleaned_data["files"]
         total = sum(f.size for f in files)
         if total > settings.MAX_UPLOAD_MB * 2**20:
             raise forms.ValidationError(
@@ -191,7 +203,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     def upload_view(self, request):
         if not self.has_add_permission(request):
             return TemplateResponse(request, "admin/articles/importjob/upload.html", status=403)
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
         if request.method == "POST" and form.is_valid():
             job = start_upload_import(request.user, form.cleaned_data["files"])
             self.message_user(

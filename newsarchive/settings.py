@@ -111,8 +111,14 @@ def _database():
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "archive.sqlite3",
-            # Imports write while the site reads: wait for the lock, don't fail.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            # Imports and the task worker write while the site reads: WAL lets
+            # readers go on during a write; writers take the lock up front
+            # (EXCLUSIVE, as the task worker needs) and wait for it, not fail.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "EXCLUSIVE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     from urllib.parse import unquote, urlsplit
 

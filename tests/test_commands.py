@@ -71,3 +71,15 @@ def test_search_reads_plain_query_lines(demo_articles, tmp_path):
 def test_search_needs_a_query(db):
     with pytest.raises(CommandError):
         run("search")
+
+
+def test_ensure_admin_creates_one_superuser_once(db, settings, tmp_path):
+    from django.contrib.auth import authenticate, get_user_model
+
+    settings.DATA_DIR = tmp_path
+    out, _ = run("ensure_admin")
+    password = (tmp_path / "admin_password").read_text().strip()
+    assert password in out and oct((tmp_path / "admin_password").stat().st_mode)[-3:] == "600"
+    assert authenticate(username="admin", password=password).is_superuser
+    out, _ = run("ensure_admin")
+    assert password not in out and get_user_model().objects.count() == 1
