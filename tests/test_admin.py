@@ -2,7 +2,6 @@
 
 import io
 import zipfile
-from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -211,6 +211,7 @@ class Importer:
                     duplicates.append((fields.origin, existing))
                     continue
                 article = self._article(fields, fingerprint, import_file)
+                self.stories.sign(article)
                 new_articles.append(article)
                 # Later records in the same batch may repeat this one.
                 by_fingerprint[fingerprint] = article

@@ -111,6 +111,7 @@ class StoryGrouper:
         self.signatures = {}
         self.dates = {}
         self.word_sets = OrderedDict()  # a bounded cache: memory stays flat
+        self._pending = {}
 
     def _load(self):
         self.frequencies = DocumentFrequencies()
@@ -124,8 +125,9 @@ class StoryGrouper:
 
     def _words(self, pks):
         missing = [pk for pk in pks if pk not in self.word_sets]
-        for pk, body in Article.objects.filter(pk__in=missing).values_list("pk", "body"):
-            self._remember(pk, frozenset(content_stems(body)))
+        if missing:
+            for pk, body in Article.objects.filter(pk__in=missing).values_list("pk", "body"):
+                self._remember(pk, frozenset(content_stems(body)))
         return {pk: self.word_sets[pk] for pk in pks if pk in self.word_sets}
 
     def _remember(self, pk, words):
@@ -143,17 +145,21 @@ class StoryGrouper:
         other = self.dates.get(other_pk)
         return date is None or other is None or abs((date - other).days) <= MAX_DAYS_APART
 
+    def sign(self, article):
+        """Set ``article.minhash`` before it is saved; remembers its words for ``add``."""
+        words = content_stems(article.body)
+        minhash, size = signature(words)
+        article.minhash = _to_bytes(minhash)
+        self._pending[id(article)] = (frozenset(words), minhash, size)
+
     def add(self, articles):
-        """Sign ``articles`` (saved, with pks), group them, and save signatures and stories."""
+        """Group ``articles`` (signed, then saved with pks) with the archive's earlier articles."""
         if self.lsh is None:
             self._load()
         same_story = {}
         for article in articles:
-            words = content_stems(article.body)
-            word_set = frozenset(words)
+            word_set, minhash, size = self._pending.pop(id(article))
             self.frequencies.add(word_set)
-            minhash, size = signature(words)
-            article.minhash = _to_bytes(minhash)
             if size < MIN_SHINGLES:
                 continue
             candidates = [
@@ -166,7 +172,6 @@ class StoryGrouper:
             self.lsh.insert(article.pk, minhash, check_duplication=False)
             self.signatures[article.pk], self.dates[article.pk] = minhash, article.date
             self._remember(article.pk, word_set)
-        Article.objects.bulk_update(articles, ["minhash"])
         for article in articles:
             if same_story.get(article.pk):
                 self._join(article, same_story[article.pk])

@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine, log_query
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
@@ -34,14 +35,13 @@ from haystack.fields import FacetField
 from haystack.inputs import BaseInput
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
-from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.writing import MERGE_SMALL
 
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
-from articles.search.docsets import all_docs, query_docs
+from articles.search.docsets import query_docs
 from articles.search.highlight import HighlightTerms, snippet
 from articles.search.query import clause_query, content_groups, parse_query
 from articles.search.ranking import SearcherStats, rank
@@ -49,7 +49,8 @@ from articles.search.ranking import SearcherStats, rank
 # How long a writer waits for another writer (an import, an admin save) to
 # finish before giving up. Whoosh allows one writer per index.
 WRITE_LOCK_TIMEOUT = 1800.0
-WRITER_MEMORY_MB = 256
+# Per writer process; past it Whoosh sorts postings through temporary files.
+WRITER_MEMORY_MB = 768
 WRITER_PROCESSES = min(2, os.cpu_count() or 1)
 PARALLEL_WRITE_MIN_DOCUMENTS = 500
 
@@ -241,34 +242,36 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return empty
 
         sortedby, reverse = self._sort(sort_by)
-        allowed = query_docs(searcher, plan.filter) if plan.filter is not None else None
+        allowed = stats.mask(query_docs(searcher, plan.filter)) if plan.filter is not None else None
         fallback = False
         if plan.parsed is None:
-            matched = all_docs(searcher) if allowed is None else allowed
+            matched = stats.live & allowed if allowed is not None else stats.live
             hits = self._sorted(searcher, matched, end_offset, sortedby, reverse)
         else:
-            excluded = set()
-            for clause in plan.parsed.excluded:
-                excluded |= query_docs(searcher, clause_query(self.content_field_name, clause))
+            excluded = None
+            if plan.parsed.excluded:
+                docs = set()
+                for clause in plan.parsed.excluded:
+                    docs |= query_docs(searcher, clause_query(self.content_field_name, clause))
+                excluded = stats.mask(docs)
             ranking = rank(
                 stats,
-                plan.parsed,
+                content_groups(plan.parsed),
                 limit=0 if sortedby else end_offset,
                 allowed=allowed,
                 fieldname=self.content_field_name,
-                excluded_docs=excluded,
-                content_groups=content_groups(plan.parsed),
+                excluded=excluded,
             )
             matched = ranking.matched
             hits = self._sorted(searcher, matched, end_offset, sortedby, reverse) if sortedby else ranking.hits
-            fallback = ranking.complete == 0 and bool(matched) and len(plan.parsed.groups) > 1
+            fallback = ranking.complete == 0 and ranking.total > 0 and len(plan.parsed.groups) > 1
 
         page = hits[start_offset:end_offset]
         terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
         return {
             "results": self._results(searcher, page, result_class, highlight, terms),
-            "hits": len(matched),
-            "facets": self._facets(searcher, facets, matched) if facets else {},
+            "hits": int(matched.sum()),
+            "facets": self._facets(searcher, facets, np.flatnonzero(matched)) if facets else {},
             "fallback": fallback,
             "spelling_suggestion": None,
         }
@@ -281,8 +284,9 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             raise SearchBackendError("Whoosh requires all order_by fields to use the same sort direction")
         return [field.lstrip("-") for field in sort_by], directions.pop()
 
-    def _sorted(self, searcher, docs, limit, sortedby, reverse):
-        """(docnum, 0) of the first ``limit`` of ``docs`` in field order (or index order)."""
+    def _sorted(self, searcher, matched, limit, sortedby, reverse):
+        """(docnum, 0) of the first ``limit`` matched documents in field order (or index order)."""
+        docs = set(np.flatnonzero(matched).tolist())
         if not docs:
             return []
         raw = searcher.search(wq.Every(), limit=limit, filter=docs, sortedby=sortedby, reverse=reverse)
@@ -296,7 +300,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             if not reader.has_column(name):
                 raise SearchBackendError(f"Cannot facet on {name!r}: it is not a keyword field.")
             column = reader.column_reader(name)
-            counts = Counter(column[docnum] for docnum in docs)
+            counts = Counter(column[int(docnum)] for docnum in docs)
             counts.pop("", None)
             counts.pop(None, None)
             fields[name] = sorted(

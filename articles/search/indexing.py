@@ -16,6 +16,9 @@ from haystack import connections
 from articles.models import Article
 
 INDEX_BATCH_SIZE = 2000
+# An import commits to the index every so many articles: fewer, larger
+# segments search faster; the writer's memory grows with the batch.
+COMMIT_EVERY = 20_000
 
 
 def _backend_and_index():
@@ -70,7 +73,7 @@ class IndexQueue:
     context manager.
     """
 
-    def __init__(self, load_batch=500, commit_every=50_000):
+    def __init__(self, load_batch=500, commit_every=COMMIT_EVERY):
         self.load_batch = load_batch
         self.commit_every = commit_every
         self.pending = []

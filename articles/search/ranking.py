@@ -13,9 +13,9 @@ normalised form, so an exact match outranks a stem match; phrases and
 prefixes are scored by Whoosh (they need positions or term expansion).
 """
 
-import heapq
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
@@ -27,17 +27,8 @@ K1 = 1.2
 B = 0.75
 # Chosen on bench/retrieval.py: the exact form adds half a stem match.
 SURFACE_WEIGHT = 0.5
-
-
-class FieldNorms:
-    """Per-document BM25 length normalisation of a field, for one searcher."""
-
-    def __init__(self, searcher, fieldname):
-        avg = searcher.avg_field_length(fieldname) or 1.0
-        self.values = [
-            K1 * ((1 - B) + B * searcher.doc_field_length(docnum, fieldname, 0) / avg)
-            for docnum in range(searcher.doc_count_all())
-        ]
+# Each group is a bit in a per-document mask; more groups than this share the last bit.
+MAX_GROUPS = 62
 
 
 class SearcherStats:
@@ -45,47 +36,70 @@ class SearcherStats:
 
     def __init__(self, searcher):
         self.searcher = searcher
+        self.size = searcher.doc_count_all()
         self._norms = {}
+        live = np.ones(self.size, dtype=bool)
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            if reader.has_deletions():
+                deleted = [docnum + offset for docnum in range(reader.doc_count_all()) if reader.is_deleted(docnum)]
+                live[deleted] = False
+        self.live = live
 
     def norms(self, fieldname):
+        """Per-document BM25 length normalisation of a field."""
         if fieldname not in self._norms:
-            self._norms[fieldname] = FieldNorms(self.searcher, fieldname).values
+            searcher = self.searcher
+            avg = searcher.avg_field_length(fieldname) or 1.0
+            lengths = np.fromiter(
+                (searcher.doc_field_length(docnum, fieldname, 0) for docnum in range(self.size)),
+                dtype=np.float64, count=self.size,
+            )
+            self._norms[fieldname] = K1 * ((1 - B) + B * lengths / avg)
         return self._norms[fieldname]
+
+    def mask(self, docnums):
+        mask = np.zeros(self.size, dtype=bool)
+        if docnums:
+            mask[np.fromiter(docnums, dtype=np.int64, count=len(docnums))] = True
+        return mask
 
 
 def term_postings(searcher, fieldname, text):
-    """(global docnums, term frequencies) of one term, read a block at a time."""
+    """(global docnums, term frequencies) of one term as arrays, read a block at a time.
+
+    Deleted documents are included; ranking drops them with ``SearcherStats.live``.
+    """
     ids, freqs = [], []
     for leaf, offset in searcher.leaf_searchers():
         try:
             matcher = leaf.reader().postings(fieldname, text)
         except TermNotFound:
             continue
-        deleted = frozenset()
         if isinstance(matcher, FilterMatcher):
-            deleted, matcher = matcher._ids, matcher.child
+            matcher = matcher.child
         # Whoosh 2.7's W3LeafMatcher keeps a block's ids and weights in
         # _ids/_weights; reading them whole is the point (Whoosh is pinned).
         while not matcher._atend:
             matcher._read_ids()
             matcher._read_weights()
-            if deleted or offset:
-                for docnum, weight in zip(matcher._ids, matcher._weights):
-                    if docnum not in deleted:
-                        ids.append(docnum + offset)
-                        freqs.append(weight)
-            else:
-                ids.extend(matcher._ids)
-                freqs.extend(matcher._weights)
+            ids.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
+            freqs.append(np.asarray(matcher._weights, dtype=np.float64))
             matcher._next_block()
-    return ids, freqs
+    if not ids:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    return np.concatenate(ids), np.concatenate(freqs)
 
 
 @dataclass
 class Ranking:
     hits: list  # (docnum, score), best first, at most ``limit``
-    matched: set  # every matching docnum
+    matched: np.ndarray  # boolean mask over docnums: every match
     complete: int  # how many matched every group
+
+    @property
+    def total(self):
+        return int(self.matched.sum())
 
 
 def _word_terms(fieldname, word):
@@ -95,45 +109,52 @@ def _word_terms(fieldname, word):
     return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, stem(word), 1.0)]
 
 
-def rank(stats, parsed, limit, allowed=None, fieldname="text", excluded_docs=frozenset(), content_groups=None):
-    """Score every article matching any group of ``parsed``; the best ``limit`` first.
+def _best(candidates, scores, limit):
+    """The ``limit`` best of ``candidates`` (docnums), by score then docnum."""
+    if limit <= 0 or not len(candidates):
+        return np.empty(0, dtype=np.int64)
+    if len(candidates) > limit:
+        candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
 
-    Articles matching every group come before all others. ``allowed``
-    restricts the candidates (filters); ``excluded_docs`` removes some.
+
+def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None):
+    """Score every article matching any of ``groups`` (tuples of clauses); the best ``limit`` first.
+
+    Articles matching every group come before all others. ``allowed`` and
+    ``excluded`` are boolean masks (filters, -exclusions) or None.
     """
     searcher = stats.searcher
-    groups = content_groups if content_groups is not None else parsed.groups
-    scores = {}
-    masks = {}
+    groups = list(groups[:MAX_GROUPS - 1]) + ([sum(groups[MAX_GROUPS - 1:], ())] if len(groups) >= MAX_GROUPS else [])
+    scores = np.zeros(stats.size)
+    masks = np.zeros(stats.size, dtype=np.int64)
     for index, group in enumerate(groups):
         bit = 1 << index
         for clause in group:
             if clause.kind == "word":
                 for field, text, weight in _word_terms(fieldname, clause.words[0]):
                     ids, freqs = term_postings(searcher, field, text)
-                    if not ids:
-                        continue
-                    idf = searcher.idf(field, text) * weight
-                    scale = idf * (K1 + 1)
-                    norms = stats.norms(field)
-                    get_score, get_mask = scores.get, masks.get
-                    for docnum, tf in zip(ids, freqs):
-                        scores[docnum] = get_score(docnum, 0.0) + scale * tf / (tf + norms[docnum])
-                        masks[docnum] = get_mask(docnum, 0) | bit
+                    if len(ids):
+                        scale = searcher.idf(field, text) * weight * (K1 + 1)
+                        scores[ids] += scale * freqs / (freqs + stats.norms(field)[ids])
+                        masks[ids] |= bit
             else:
                 results = searcher.search(clause_query(fieldname, clause), limit=None)
-                for score, docnum in results.top_n:
-                    scores[docnum] = scores.get(docnum, 0.0) + score
-                    masks[docnum] = masks.get(docnum, 0) | bit
+                if results.top_n:
+                    found = np.array([docnum for _, docnum in results.top_n], dtype=np.int64)
+                    scores[found] += np.array([score for score, _ in results.top_n])
+                    masks[found] |= bit
 
-    matched = scores.keys() - excluded_docs
+    matched = (masks != 0) & stats.live
+    if excluded is not None:
+        matched &= ~excluded
     if allowed is not None:
         matched &= allowed
-    full = (1 << len(groups)) - 1
-    complete = [docnum for docnum in matched if masks[docnum] == full]
-    hits = heapq.nlargest(limit, complete, key=lambda d: (scores[d], -d))
+    complete = matched & (masks == (1 << len(groups)) - 1)
+    hits = _best(np.flatnonzero(complete), scores, limit)
     if len(hits) < limit:
-        complete_set = set(complete)
-        partial = [docnum for docnum in matched if docnum not in complete_set]
-        hits += heapq.nlargest(limit - len(hits), partial, key=lambda d: (scores[d], -d))
-    return Ranking(hits=[(d, scores[d]) for d in hits], matched=set(matched), complete=len(complete))
+        partial = np.flatnonzero(matched & ~complete)
+        hits = np.concatenate([hits, _best(partial, scores, limit - len(hits))])
+    return Ranking(
+        hits=[(int(d), float(scores[d])) for d in hits], matched=matched, complete=int(complete.sum())
+    )
