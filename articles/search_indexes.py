@@ -6,6 +6,7 @@ from articles.models import Article
 class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     text = indexes.CharField(document=True, use_template=True)
     source = indexes.FacetCharField(model_attr="source__name", null=True)
+    category = indexes.FacetCharField(model_attr="category", null=True)
     date = indexes.DateField(model_attr="date", null=True)
 
     def get_model(self):
@@ -15,7 +16,10 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         return "updated_at"
 
     def index_queryset(self, using=None):
-        return self.get_model().objects.select_related("source")
+        return self.get_model().objects.select_related("source", "original_source", "story")
+
+    def prepare_category(self, article):
+        return article.category or None
 
     def highlight_text(self, article):
         """The text snippets are cut from: the article as written."""

@@ -154,3 +154,64 @@ def test_rebuild_index_command_restores_the_index(demo_articles):
     assert found("هيغسيث") == set()
     call_command("rebuild_index", interactive=False, verbosity=0)
     assert found("هيغسيث") == {a.pk for a in demo_articles.values()}
+
+
+def make_articles(specs):
+    """Articles from (title, body, source name, category, date) tuples, indexed."""
+    from articles.models import Source
+
+    articles = [
+        Article.objects.create(
+            title=title, body=body, source=Source.for_name(source) if source else None, category=category, date=day
+        )
+        for title, body, source, category, day in specs
+    ]
+    reindex_articles([a.pk for a in articles])
+    return articles
+
+
+def test_it_narrows_by_source_category_and_date(db):
+    from datetime import date
+
+    from articles.search.service import SearchFilters
+
+    riyadh, okaz, sabq = make_articles([
+        ("أ", "خبر عن النفط", "الرياض", "اقتصاد", date(2015, 7, 21)),
+        ("ب", "تقرير عن النفط", "عكاظ", "اقتصاد", date(2015, 8, 1)),
+        ("ج", "خبر آخر عن النفط", "سبق", "محليات", date(2015, 8, 10)),
+    ])
+
+    def pks(**filters):
+        return {r.object.pk for r in search_articles("النفط", filters=SearchFilters(**filters)).results}
+
+    assert pks() == {riyadh.pk, okaz.pk, sabq.pk}
+    assert pks(sources=("الرياض", "سبق")) == {riyadh.pk, sabq.pk}
+    assert pks(categories=("اقتصاد",)) == {riyadh.pk, okaz.pk}
+    assert pks(date_from=date(2015, 8, 1)) == {okaz.pk, sabq.pk}
+    assert pks(date_to=date(2015, 8, 1)) == {riyadh.pk, okaz.pk}
+    assert pks(sources=("عكاظ",), date_from=date(2015, 8, 2)) == set()
+
+
+def test_filters_alone_browse_newest_first(db):
+    from datetime import date
+
+    from articles.search.service import SearchFilters
+
+    older, newer = make_articles([
+        ("أ", "نص", "الرياض", "", date(2015, 7, 21)),
+        ("ب", "نص آخر", "الرياض", "", date(2015, 7, 22)),
+    ])
+    outcome = search_articles("", filters=SearchFilters(sources=("الرياض",)))
+    assert [r.object.pk for r in outcome.results] == [newer.pk, older.pk] and outcome.total == 2
+
+
+def test_iter_search_streams_every_result_in_page_order(db):
+    from articles.search.service import iter_search
+
+    articles = make_articles([(f"خبر {i}", "مطر " * (i + 1) + "في جدة", "", "", None) for i in range(25)])
+    stream = iter_search("مطر", chunk_size=10)
+    rows = list(stream.rows)
+    assert stream.total == 25 and stream.scored
+    assert [rank for rank, _, _ in rows] == list(range(1, 26))
+    assert [article.pk for _, _, article in rows] == [r.object.pk for r in search_articles("مطر", limit=25).results]
+    assert {a.pk for a in articles} == {article.pk for _, _, article in rows}

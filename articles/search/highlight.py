@@ -99,6 +99,15 @@ def _best_window(text, spans, length):
 
 def snippet(text, terms, length=SNIPPET_LENGTH):
     """A passage of about ``length`` characters around the best match, as HTML."""
+    return mark_safe(_snippet(text, terms, length, mark=_mark))
+
+
+def plain_snippet(text, terms, length=SNIPPET_LENGTH):
+    """The same passage as plain text (for exports): no markup, nothing escaped."""
+    return _snippet(text, terms, length, mark=lambda text, spans, start, end: text[start:end])
+
+
+def _snippet(text, terms, length, mark):
     spans = find_matches(text, terms)
     if spans:
         anchor = _best_window(text, spans, length)
@@ -111,8 +120,7 @@ def snippet(text, terms, length=SNIPPET_LENGTH):
     end = min(len(text), start + length)
     while end < len(text) and not text[end].isspace():
         end += 1
-    body = _mark(text, spans, start, end)
-    body = _SPACE_RUN.sub(" ", body).strip()
+    body = _SPACE_RUN.sub(" ", mark(text, spans, start, end)).strip()
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
-    return mark_safe(prefix + body + suffix)
+    return prefix + body + suffix

@@ -1,11 +1,13 @@
-"""Searching the archive: the one function the page, the command and the benchmark call."""
+"""Searching the archive: the functions the pages, the commands, the exports and the benchmarks call."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from haystack.query import SearchQuerySet
 
 from articles.models import Article
 from articles.search.backend import ArabicQuery
+from articles.search.highlight import HighlightTerms
 from articles.search.query import parse_query
 
 SORTS = {
@@ -13,6 +15,17 @@ SORTS = {
     "newest": "-date",
     "oldest": "date",
 }
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    sources: tuple = ()  # source names; any of them
+    categories: tuple = ()  # any of them
+    date_from: date = None
+    date_to: date = None
+
+    def __bool__(self):
+        return bool(self.sources or self.categories or self.date_from or self.date_to)
 
 
 @dataclass
@@ -25,21 +38,74 @@ class SearchOutcome:
     offset: int = 0
 
 
-def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True):
-    """Ranked articles for what the user typed.
+def _search_queryset(parsed, sort, filters):
+    """The haystack query for a parsed search; None when there is nothing to search for."""
+    filters = filters or SearchFilters()
+    if parsed.is_empty and not filters:
+        return None
+    sqs = SearchQuerySet().models(Article)
+    if not parsed.is_empty:
+        sqs = sqs.filter(content=ArabicQuery(parsed.text))
+    elif sort == "relevance":
+        sort = "newest"  # browsing by filters alone: there is no relevance
+    if filters.sources:
+        sqs = sqs.filter(source__in=list(filters.sources))
+    if filters.categories:
+        sqs = sqs.filter(category__in=list(filters.categories))
+    if filters.date_from:
+        sqs = sqs.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        sqs = sqs.filter(date__lte=filters.date_to)
+    if SORTS.get(sort):
+        sqs = sqs.order_by(SORTS[sort])
+    return sqs
 
-    An empty query returns nothing (the page shows its help instead).
+
+def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None):
+    """Ranked articles for what the user typed, narrowed by ``filters``.
+
+    An empty query without filters returns nothing (the page shows its help instead).
     """
     parsed = parse_query(text)
     outcome = SearchOutcome(text=parsed.text, problems=parsed.problems, offset=offset)
-    if parsed.is_empty:
+    sqs = _search_queryset(parsed, sort, filters)
+    if sqs is None:
         return outcome
-    sqs = SearchQuerySet().models(Article).filter(content=ArabicQuery(parsed.text))
-    if SORTS.get(sort):
-        sqs = sqs.order_by(SORTS[sort])
     if highlight:
         sqs = sqs.highlight()
     outcome.results = list(sqs[offset:offset + limit])
     outcome.total = sqs.count()
     outcome.fallback = sqs.query.fallback
     return outcome
+
+
+@dataclass
+class SearchStream:
+    """Every result of a search, for exports: ``total`` first, then ``rows`` in chunks."""
+
+    total: int
+    terms: HighlightTerms
+    scored: bool  # ranked by relevance, so scores and ranks mean something
+    rows: object  # iterator of (rank, score, article)
+
+
+def iter_search(text, sort="relevance", filters=None, chunk_size=1000):
+    """All results of a search in page order, read a chunk at a time so memory stays flat.
+
+    Each chunk runs the search again (ranking is deterministic: score, then
+    index order), instead of holding every result of a large export at once.
+    """
+    parsed = parse_query(text)
+    base = _search_queryset(parsed, sort, filters)
+    if base is None:
+        return SearchStream(0, HighlightTerms(), False, iter(()))
+    total = base.count()
+
+    def rows():
+        for offset in range(0, total, chunk_size):
+            chunk = base._clone()[offset:offset + chunk_size]
+            for position, result in enumerate(chunk, start=offset + 1):
+                yield position, result.score, result.object
+
+    scored = not parsed.is_empty and sort == "relevance"
+    return SearchStream(total, HighlightTerms.from_query(parsed), scored, rows())
