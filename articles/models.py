@@ -156,6 +156,7 @@ class Article(models.Model):
         ordering = ["-date", "-id"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        permissions = [("export_articles", _("Can export search results"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_id"],
@@ -248,3 +249,35 @@ class ImportFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ExportLog(models.Model):
+    """Every export: who, when, what search, how many rows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    query = models.CharField(max_length=1000, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    sort = models.CharField(max_length=20)
+    format = models.CharField(max_length=10)
+    include_text = models.BooleanField(default=False)
+    rows = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    background = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to="exports/", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self):
+        return f"{self.format} {self.query!r} ({self.rows})"
+
+    def mark_finished(self):
+        from django.utils import timezone
+
+        self.finished_at = timezone.now()
+        self.save(update_fields=["finished_at", "file"])

@@ -4,6 +4,8 @@ The worker runs one task at a time, which also keeps index writes to one
 writer; a command-line import running meanwhile waits for Whoosh's lock.
 """
 
+import tempfile
+
 from django_tasks import task
 
 from articles.importing.pipeline import Importer
@@ -21,3 +23,30 @@ def run_import_job(job_id):
 @task()
 def reindex_articles_later(pks):
     reindex_articles(pks)
+
+
+@task()
+def run_export(log_id):
+    """Write a large export to the file store, counting rows as it goes."""
+    from django.core.files import File
+
+    from articles.exporting import FORMATS, export_search
+    from articles.models import ExportLog
+    from articles.search.service import SearchFilters, iter_search
+
+    log = ExportLog.objects.get(pk=log_id)
+    stream = iter_search(log.query, sort=log.sort, filters=SearchFilters.from_json(log.filters))
+    progress = {"rows": 0}
+
+    def on_row():
+        progress["rows"] += 1
+        if progress["rows"] % 1000 == 0:
+            ExportLog.objects.filter(pk=log.pk).update(rows_written=progress["rows"])
+
+    with tempfile.TemporaryFile() as out:
+        export_search(stream, log.format, out, include_text=log.include_text, on_row=on_row)
+        out.seek(0)
+        log.file.save(f"export-{log.pk}.{FORMATS[log.format][1]}", File(out), save=False)
+    log.rows_written = progress["rows"]
+    log.save(update_fields=["rows_written"])
+    log.mark_finished()

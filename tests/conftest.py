@@ -38,3 +38,28 @@ def demo_articles(db):
         key = "aggregator" if "aggregator" in import_file.name else "channel"
         by_file[key] = Article.objects.get(import_file=import_file)
     return by_file
+
+
+def _client_with_role(client, django_user_model, role):
+    from articles.roles import assign_role
+
+    user = django_user_model.objects.create_user(role.replace(" ", "_"), password="not-used-in-tests-1")
+    assign_role(user, role)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def editor_client(client, django_user_model):
+    return _client_with_role(client, django_user_model, "editor")
+
+
+@pytest.fixture
+def researcher_client(client, django_user_model):
+    return _client_with_role(client, django_user_model, "researcher")
+
+
+@pytest.fixture
+def archive_admin_client(client, django_user_model):
+    return _client_with_role(client, django_user_model, "archive admin")

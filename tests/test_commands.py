@@ -74,12 +74,13 @@ def test_search_needs_a_query(db):
 
 
 def test_ensure_admin_creates_one_superuser_once(db, settings, tmp_path):
-    from django.contrib.auth import authenticate, get_user_model
+    from django.contrib.auth import get_user_model
 
     settings.DATA_DIR = tmp_path
     out, _ = run("ensure_admin")
     password = (tmp_path / "admin_password").read_text().strip()
     assert password in out and oct((tmp_path / "admin_password").stat().st_mode)[-3:] == "600"
-    assert authenticate(username="admin", password=password).is_superuser
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password(password)
     out, _ = run("ensure_admin")
     assert password not in out and get_user_model().objects.count() == 1

@@ -27,6 +27,23 @@ class SearchFilters:
     def __bool__(self):
         return bool(self.sources or self.categories or self.date_from or self.date_to)
 
+    def as_json(self):
+        return {
+            "sources": list(self.sources),
+            "categories": list(self.categories),
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+        }
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(
+            sources=tuple(data.get("sources") or ()),
+            categories=tuple(data.get("categories") or ()),
+            date_from=date.fromisoformat(data["date_from"]) if data.get("date_from") else None,
+            date_to=date.fromisoformat(data["date_to"]) if data.get("date_to") else None,
+        )
+
 
 @dataclass
 class SearchOutcome:

@@ -1,0 +1,271 @@
+"""Writing search results as CSV, JSON Lines and Excel, one row at a time.
+
+Researchers export whole result sets (100,000 rows and more), so every writer
+takes any iterable of rows and never holds more than one batch: a generator
+over a queryset's ``iterator()`` goes in, text chunks or a file come out. The
+views and the management command choose the rows; this module only writes.
+
+Spreadsheets execute cells that look like formulas, and our text comes from
+outside (titles, authors, bodies), so CSV and XLSX cells go through
+``neutralise`` (OWASP "CSV Injection"). JSON Lines is for programs and keeps
+text exactly as stored.
+"""
+
+import csv
+import io
+import json
+import re
+from collections import namedtuple
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from articles.search.highlight import HighlightTerms, plain_snippet
+
+# ``kind`` tells the writers which native type a column holds: JSON writes
+# null and Excel an empty cell for an empty non-text value, and Excel gets
+# real dates and numbers.
+Column = namedtuple("Column", "key header arabic_header kind", defaults=("text",))
+
+COLUMNS = [
+    Column("id", "id", "المعرف", "int"),
+    Column("external_id", "external_id", "المعرف الخارجي"),
+    Column("title", "title", "العنوان"),
+    Column("source", "source", "المصدر"),
+    Column("original_source", "original_source", "المصدر الأصلي"),
+    Column("publisher", "publisher", "الناشر"),
+    Column("date", "date", "التاريخ", "date"),
+    Column("date_precision", "date_precision", "دقة التاريخ"),
+    Column("category", "category", "التصنيف"),
+    Column("author", "author", "الكاتب"),
+    Column("url", "url", "الرابط"),
+    Column("story_id", "story_id", "معرف القصة", "int"),
+    Column("is_story_lead", "is_story_lead", "رئيسية القصة", "bool"),
+    Column("score", "score", "درجة الصلة", "float"),
+    Column("rank", "rank", "الترتيب", "int"),
+    Column("snippet", "snippet", "المقتطف"),
+    Column("text", "text", "النص"),
+]
+
+BATCH_ROWS = 100
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
+# Excel refuses longer cells (it reports the workbook as damaged).
+XLSX_MAX_CELL = 32767
+XLSX_CUT_MARK = " …"
+
+
+def columns(include_text=False, with_scores=True):
+    """The columns to write: no score/rank when results are not ranked (sorted by date)."""
+    skip = set()
+    if not include_text:
+        skip.add("text")
+    if not with_scores:
+        skip.update({"score", "rank"})
+    return [column for column in COLUMNS if column.key not in skip]
+
+
+def _name(source):
+    return source.name if source is not None else ""
+
+
+def article_row(article, rank=None, score=None, terms=None, include_text=False):
+    """One article as {column key: value}; select_related source, original_source, story.
+
+    ``source`` credits the outlet that wrote the story (the original when the
+    text names one), ``publisher`` is the outlet this copy came from.
+    """
+    row = {
+        "id": article.pk,
+        "external_id": article.external_id,
+        "title": article.title,
+        "source": _name(article.original_source or article.source),
+        "original_source": _name(article.original_source),
+        "publisher": _name(article.source),
+        "date": article.date.isoformat() if article.date else "",
+        "date_precision": article.date_precision,
+        "category": article.category,
+        "author": article.author,
+        "url": article.url,
+        "story_id": article.story_id or "",
+        "is_story_lead": bool(article.is_story_lead),
+        "score": round(score, 4) if score is not None else "",
+        "rank": int(rank) if rank is not None else "",
+        # Without query words the passage is simply the opening of the body.
+        "snippet": plain_snippet(article.body, terms if terms else HighlightTerms()),
+    }
+    if include_text:
+        row["text"] = article.body
+    return row
+
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Whitespace and invisible format characters (bidi marks are common in Arabic
+# text) that an importer may trim or a reader cannot see before a trigger.
+_LEADING_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*")
+
+
+def neutralise(value):
+    """The text a spreadsheet cell should hold for ``value``, never a formula.
+
+    A string starting with = + - @ tab or CR gets a leading apostrophe, so it
+    shows as written and cannot run. The check also looks past leading
+    whitespace and invisible marks: some importers trim them (LibreOffice's
+    "trim spaces", scripts that strip), and " =HYPERLINK(…)" must not become
+    live there. Numbers and booleans are values, not text: written as they are.
+
+    >>> neutralise("=1+2"), neutralise(" @SUM(A1)"), neutralise(-2), neutralise(None)
+    ("'=1+2", "' @SUM(A1)", '-2', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str):
+        return str(value)
+    if value.startswith(_TRIGGERS) or value[_LEADING_INVISIBLE.match(value).end():].startswith(_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _cells(row, cols):
+    # row[key], not row.get: rows built without the text column but written
+    # with it are a caller's bug and should fail, not export blanks.
+    return [row[column.key] for column in cols]
+
+
+def stream_csv(rows, columns, arabic_headers=False):
+    """RFC 4180 CSV text chunks, header first, then about BATCH_ROWS rows a chunk.
+
+    The BOM comes once, before the header: Excel needs it to read UTF-8
+    (Arabic is garbled without it), and pandas reads it with
+    ``encoding="utf-8-sig"``. The header chunk is yielded before any row is
+    read, so a streaming response starts at once. The caller encodes to UTF-8.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([neutralise(c.arabic_header if arabic_headers else c.header) for c in columns])
+    yield "\ufeff" + _drain(buffer)
+    pending = 0
+    for row in rows:
+        writer.writerow([neutralise(value) for value in _cells(row, columns)])
+        pending += 1
+        if pending == BATCH_ROWS:
+            yield _drain(buffer)
+            pending = 0
+    if pending:
+        yield _drain(buffer)
+
+
+def _drain(buffer):
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+# Line breaks that json.dumps leaves raw but str.splitlines() and some JSON
+# Lines readers split on; escaped they stay one record per line.
+_JSON_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def _native(value, column):
+    if value == "" and column.kind != "text":
+        return None
+    return value
+
+
+def stream_jsonl(rows, columns):
+    """JSON Lines chunks: one object per row, keys in column order, native types.
+
+    Empty dates, scores, ranks and story ids are null, not "".
+    """
+    lines = []
+    for row in rows:
+        record = {c.key: _native(v, c) for c, v in zip(columns, _cells(row, columns))}
+        lines.append(json.dumps(record, ensure_ascii=False).translate(_JSON_LINE_BREAKS) + "\n")
+        if len(lines) == BATCH_ROWS:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
+
+
+def _xlsx_value(value, column):
+    if value == "" or value is None:
+        return None
+    if column.kind == "date":
+        return value if isinstance(value, date) else date.fromisoformat(value)
+    if not isinstance(value, str):
+        return value
+    # XML cannot carry most control characters; openpyxl would raise on them.
+    value = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    if len(value) > XLSX_MAX_CELL:
+        value = value[: XLSX_MAX_CELL - len(XLSX_CUT_MARK)] + XLSX_CUT_MARK
+    return value
+
+
+def write_xlsx(rows, columns, file, arabic_headers=False):
+    """An Excel workbook with one sheet "results", saved into ``file`` (path or binary file).
+
+    Write-only mode sends each row to a temporary file as it comes (strings
+    inline, no shared-string table), so memory stays flat however many rows.
+    Dates are real Excel dates, numbers are numbers, text is neutralised like
+    CSV and cut to Excel's 32,767 characters a cell. Nothing can be sent
+    before ``save``: the zip is assembled at the end.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("results")
+    sheet.sheet_view.rightToLeft = bool(arabic_headers)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        header.append(WriteOnlyCell(sheet, value=neutralise(column.arabic_header if arabic_headers else column.header)))
+        header[-1].font = bold
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for column, value in zip(columns, _cells(row, columns)):
+            value = _xlsx_value(value, column)
+            if column.kind == "date" and value is not None:
+                value = WriteOnlyCell(sheet, value=value)
+                value.number_format = XLSX_DATE_FORMAT
+            cells.append(value)
+        sheet.append(cells)
+    workbook.save(file)
+
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+
+def search_rows(stream, include_text=False, on_row=None):
+    """Rows for every result of a ``service.iter_search`` stream, in page order."""
+    for rank, score, article in stream.rows:
+        if on_row:
+            on_row()
+        yield article_row(
+            article,
+            rank=rank if stream.scored else None,
+            score=score if stream.scored else None,
+            terms=stream.terms,
+            include_text=include_text,
+        )
+
+
+def export_search(stream, fmt, out, include_text=False, arabic_headers=False, on_row=None):
+    """Write every result of ``stream`` to the binary file ``out`` as ``fmt``."""
+    cols = columns(include_text=include_text, with_scores=stream.scored)
+    rows = search_rows(stream, include_text=include_text, on_row=on_row)
+    if fmt == "xlsx":
+        write_xlsx(rows, cols, out, arabic_headers=arabic_headers)
+        return
+    chunks = stream_csv(rows, cols, arabic_headers=arabic_headers) if fmt == "csv" else stream_jsonl(rows, cols)
+    for chunk in chunks:
+        out.write(chunk.encode("utf-8"))
