@@ -15,11 +15,11 @@ the title, source and date to the pipeline's metadata extractor.
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from articles.importing.decoding import FileError, decode_bytes, html_charset
+from articles.importing.metadata import derive_headline
 
 __all__ = ["FileError", "FileNotice", "MAX_FILE_BYTES", "Record", "RecordError", "derive_headline", "read_file"]
 
@@ -74,9 +74,7 @@ FIELD_NAMES = {
 FIELD_FOR_NAME = {name: field for field, names in FIELD_NAMES.items() for name in names}
 # Keys a JSON object may hold its list of articles under.
 LIST_KEYS = ("articles", "items", "data", "records", "results", "documents", "docs", "entries", "posts")
-HEADLINE_WORDS = 12
 MIN_PARAGRAPH_WORDS = 10  # an article page has at least one real sentence; menus and link lists do not
-_SENTENCE_END = re.compile(r"[.!?؟。]\s|[.!?؟]$|\n")
 
 
 def read_file(name, data):
@@ -300,15 +298,6 @@ def _as_text(value, paragraphs=False):
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value).strip()
-
-
-def derive_headline(body):
-    """A headline from the first sentence, for a record that has no title: at most 12 words and "…"."""
-    first = _SENTENCE_END.split(body.strip(), maxsplit=1)[0].strip()
-    words = first.split()
-    if len(words) > HEADLINE_WORDS:
-        return " ".join(words[:HEADLINE_WORDS]) + " …"
-    return first
 
 
 READERS = {
