@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -79,6 +79,8 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["import_file_link", "origin", "created_at", "updated_at"]
     date_hierarchy = "date"
     show_full_result_count = False
+    # A URL typed without a scheme is taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["reindex"]
     fieldsets = [
         (None, {"fields": ["title", "title_derived", "body"]}),
