@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup demo bench
+.PHONY: run test setup demo bench browser-deps
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,31 @@ run: demo
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(INSTALLED)
+# Browser tests (tests/browser/): Playwright drives Debian's Chromium (never a
+# browser of its own, whose download is blocked here) and the Nu Html Checker
+# runs on a Java runtime. Installed with apt-get only when missing, as root or
+# through sudo; with both present this costs two `command -v`.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+browser-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing for the browser tests"; \
+		$(APT_GET) update -qq && \
+		$(APT_GET) install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# axe-core, the Nu Html Checker (vnu.jar) and the font packages. Install
+# scripts are skipped: vnu-jar's would download a Java runtime, and
+# browser-deps provides one.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+test: $(INSTALLED) browser-deps node_modules/.installed
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)

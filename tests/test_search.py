@@ -215,3 +215,40 @@ def test_iter_search_streams_every_result_in_page_order(db):
     assert [rank for rank, _, _ in rows] == list(range(1, 26))
     assert [article.pk for _, _, article in rows] == [r.object.pk for r in search_articles("مطر", limit=25).results]
     assert {a.pk for a in articles} == {article.pk for _, _, article in rows}
+
+
+def test_it_counts_facets_leaving_out_each_fields_own_filter(db):
+    from datetime import date
+
+    from articles.search.service import SearchFilters
+
+    make_articles([
+        ("أ", "خبر عن الذهب", "الرياض", "اقتصاد", date(2015, 7, 21)),
+        ("ب", "تقرير عن الذهب", "عكاظ", "اقتصاد", date(2015, 7, 21)),
+        ("ج", "خبر آخر عن الذهب", "الرياض", "محليات", date(2015, 7, 23)),
+        ("د", "خبر عن الفضة", "سبق", "اقتصاد", date(2015, 7, 23)),
+        ("هـ", "الذهب بلا تاريخ", "الرياض", "", None),
+    ])
+    outcome = search_articles("الذهب", filters=SearchFilters(sources=("الرياض",)), facets=True)
+    assert outcome.total == 3
+    # Other sources still show what they would add; categories count within الرياض.
+    assert outcome.facets["source"] == [("الرياض", 3), ("عكاظ", 1)]
+    assert outcome.facets["category"] == [("اقتصاد", 1), ("محليات", 1)]
+    granularity, buckets = outcome.histogram
+    assert granularity == "day"
+    assert [(first.isoformat(), n) for first, _, n in buckets] == [("2015-07-21", 1), ("2015-07-22", 0), ("2015-07-23", 1)]
+
+
+def test_it_suggests_a_close_common_word_as_the_archive_writes_it(db):
+    articles = [Article.objects.create(title=f"{i}", body=f"أعلنت الحكومة الأمريكيّة اليوم خبرا رقم {i}") for i in range(4)]
+    reindex_articles([a.pk for a in articles])
+    outcome = search_articles("الامريكبة", facets=True)
+    assert outcome.total == 0
+    assert outcome.suggestion == "الأمريكية"
+    assert search_articles("الحكومة", facets=True).suggestion == ""
+
+
+def test_results_know_how_many_versions_their_story_has(demo_articles):
+    outcome = search_articles("هيغسيث", facets=True)
+    story = demo_articles["channel"].story_id
+    assert outcome.versions == {story: 2}

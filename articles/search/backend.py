@@ -21,8 +21,7 @@ What it changes from haystack's Whoosh backend, and why:
 
 import os
 import threading
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
@@ -63,6 +62,27 @@ class SearchPlan:
 
     parsed: object = None  # query.ParsedQuery, None for "everything"
     filter: object = None  # a Whoosh query over keyword/date fields, or None
+    # The plain filters on one field each (the source filter, the category
+    # filter …): a field's facet counts leave its own filter out, so people
+    # can see what choosing another value would add.
+    field_filters: dict = field(default_factory=dict)
+
+
+def _and_parts(query):
+    if query is None:
+        return []
+    return list(query.subqueries) if isinstance(query, wq.And) else [query]
+
+
+def _all_of(masks):
+    """The AND of boolean masks (None entries ignored); None when there are none."""
+    masks = [mask for mask in masks if mask is not None]
+    if not masks:
+        return None
+    result = masks[0].copy()
+    for mask in masks[1:]:
+        result &= mask
+    return result
 
 
 class ArabicWhooshSearchBackend(WhooshSearchBackend):
@@ -228,7 +248,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
 
     @log_query
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, highlight=False,
-               facets=None, result_class=None, **kwargs):
+               facets=None, date_facets=None, result_class=None, **kwargs):
         if not isinstance(query_string, SearchPlan):
             raise SearchBackendError("Use ArabicSearchQuery: this backend takes query objects, not strings.")
         plan = query_string
@@ -242,10 +262,14 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return empty
 
         sortedby, reverse = self._sort(sort_by)
-        allowed = stats.mask(query_docs(searcher, plan.filter)) if plan.filter is not None else None
+        field_masks = {name: stats.mask(query_docs(searcher, q)) for name, q in plan.field_filters.items()}
+        other_filters = [q for q in _and_parts(plan.filter) if q not in plan.field_filters.values()]
+        other_mask = stats.mask(query_docs(searcher, wq.And(other_filters))) if other_filters else None
+        allowed = _all_of(list(field_masks.values()) + [other_mask])
         fallback = False
         if plan.parsed is None:
-            matched = stats.live & allowed if allowed is not None else stats.live
+            query_matched = stats.live
+            matched = query_matched & allowed if allowed is not None else query_matched
             hits = self._sorted(searcher, matched, end_offset, sortedby, reverse)
         else:
             excluded = None
@@ -262,16 +286,26 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 fieldname=self.content_field_name,
                 excluded=excluded,
             )
-            matched = ranking.matched
+            query_matched, matched = ranking.query_matched, ranking.matched
             hits = self._sorted(searcher, matched, end_offset, sortedby, reverse) if sortedby else ranking.hits
             fallback = ranking.complete == 0 and ranking.total > 0 and len(plan.parsed.groups) > 1
+
+        def matched_without(name):
+            # Facet counts for a field ignore that field's own filter.
+            masks = [mask for other, mask in field_masks.items() if other != name] + [other_mask]
+            narrowed = _all_of(masks)
+            return query_matched & narrowed if narrowed is not None else query_matched
 
         page = hits[start_offset:end_offset]
         terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
         return {
             "results": self._results(searcher, page, result_class, highlight, terms),
             "hits": int(matched.sum()),
-            "facets": self._facets(searcher, facets, np.flatnonzero(matched)) if facets else {},
+            "facets": {
+                "fields": {name: stats.value_counts(name, matched_without(name)) for name in facets or ()},
+                "dates": {name: stats.date_histogram(name, matched_without(name)) for name in date_facets or ()},
+                "queries": {},
+            },
             "fallback": fallback,
             "spelling_suggestion": None,
         }
@@ -279,10 +313,10 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
     def _sort(self, sort_by):
         if not sort_by:
             return None, False
-        directions = {field.startswith("-") for field in sort_by}
+        directions = {name.startswith("-") for name in sort_by}
         if len(directions) > 1:
             raise SearchBackendError("Whoosh requires all order_by fields to use the same sort direction")
-        return [field.lstrip("-") for field in sort_by], directions.pop()
+        return [name.lstrip("-") for name in sort_by], directions.pop()
 
     def _sorted(self, searcher, matched, limit, sortedby, reverse):
         """(docnum, 0) of the first ``limit`` matched documents in field order (or index order)."""
@@ -291,23 +325,6 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return []
         raw = searcher.search(wq.Every(), limit=limit, filter=docs, sortedby=sortedby, reverse=reverse)
         return [(raw.docnum(i), 0.0) for i in range(raw.scored_length())]
-
-    def _facets(self, searcher, facets, docs):
-        """Haystack's facet structure: value counts of each field over ``docs``."""
-        fields = {}
-        reader = searcher.reader()
-        for name in facets:
-            if not reader.has_column(name):
-                raise SearchBackendError(f"Cannot facet on {name!r}: it is not a keyword field.")
-            column = reader.column_reader(name)
-            counts = Counter(column[int(docnum)] for docnum in docs)
-            counts.pop("", None)
-            counts.pop(None, None)
-            fields[name] = sorted(
-                ((value.decode("utf-8") if isinstance(value, bytes) else value, count) for value, count in counts.items()),
-                key=lambda item: (-item[1], str(item[0])),
-            )
-        return {"fields": fields, "dates": {}, "queries": {}}
 
     def _results(self, searcher, page, result_class, highlight, terms):
         from haystack import connections
@@ -426,10 +443,37 @@ class ArabicSearchQuery(WhooshSearchQuery):
         return clone
 
     def build_query(self):
-        user_texts = []
-        whoosh_filter = self._node_query(self.query_filter, user_texts)
+        user_texts, by_field, others = [], {}, []
+        root = self.query_filter
+        children = root.children if root.connector == "AND" and not root.negated else [root]
+        for child in children:
+            if hasattr(child, "children"):
+                part = self._node_query(child, user_texts)
+            else:
+                part = self._expression_query(*child, user_texts)
+            if part is None:
+                continue
+            field_name = self._single_field(child)
+            if field_name:
+                by_field.setdefault(field_name, []).append(part)
+            else:
+                others.append(part)
+        field_filters = {name: parts[0] if len(parts) == 1 else wq.And(parts) for name, parts in by_field.items()}
+        parts = list(field_filters.values()) + others
+        whoosh_filter = None if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
         parsed = parse_query(" ".join(user_texts)) if user_texts else None
-        return SearchPlan(parsed=parsed, filter=whoosh_filter)
+        return SearchPlan(parsed=parsed, filter=whoosh_filter, field_filters=field_filters)
+
+    @staticmethod
+    def _single_field(child):
+        """The index field a plain filter is on (None for content, negations and combinations)."""
+        node = child
+        while hasattr(node, "children") and len(node.children) == 1 and not node.negated:
+            node = node.children[0]
+        if hasattr(node, "children"):
+            return None
+        name, _ = node_split(node[0])
+        return None if name == "content" else name
 
     def _node_query(self, node, user_texts):
         parts = []
@@ -449,11 +493,11 @@ class ArabicSearchQuery(WhooshSearchQuery):
     def _expression_query(self, expression, value, user_texts):
         from haystack import connections
 
-        field, filter_type = node_split(expression)
-        if field == "content":
+        name, filter_type = node_split(expression)
+        if name == "content":
             user_texts.append(force_str(getattr(value, "query_string", value)))
             return None
-        fieldname = connections[self._using].get_unified_index().get_index_fieldname(field)
+        fieldname = connections[self._using].get_unified_index().get_index_fieldname(name)
         backend = self.backend
         if filter_type in ("exact", "content"):
             return wq.Term(fieldname, backend._from_python(value))
@@ -472,7 +516,7 @@ class ArabicSearchQuery(WhooshSearchQuery):
             return wq.DateRange(
                 fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt"
             )
-        raise SearchBackendError(f"Filter {filter_type!r} is not supported on {field!r}.")
+        raise SearchBackendError(f"Filter {filter_type!r} is not supported on {name!r}.")
 
 
 def node_split(expression):

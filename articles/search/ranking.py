@@ -14,6 +14,7 @@ prefixes are scored by Whoosh (they need positions or term expansion).
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
@@ -37,7 +38,7 @@ class SearcherStats:
     def __init__(self, searcher):
         self.searcher = searcher
         self.size = searcher.doc_count_all()
-        self._norms = {}
+        self._cache = {}
         live = np.ones(self.size, dtype=bool)
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
@@ -48,15 +49,82 @@ class SearcherStats:
 
     def norms(self, fieldname):
         """Per-document BM25 length normalisation of a field."""
-        if fieldname not in self._norms:
+        if fieldname not in self._cache:
             searcher = self.searcher
             avg = searcher.avg_field_length(fieldname) or 1.0
             lengths = np.fromiter(
                 (searcher.doc_field_length(docnum, fieldname, 0) for docnum in range(self.size)),
                 dtype=np.float64, count=self.size,
             )
-            self._norms[fieldname] = K1 * ((1 - B) + B * lengths / avg)
-        return self._norms[fieldname]
+            self._cache[fieldname] = K1 * ((1 - B) + B * lengths / avg)
+        return self._cache[fieldname]
+
+    def _codes(self, fieldname):
+        """(code per document, values): a keyword column as integers, -1 where empty."""
+        key = ("codes", fieldname)
+        if key not in self._cache:
+            reader = self.searcher.reader()
+            values, index = [], {}
+            codes = np.full(self.size, -1, dtype=np.int64)
+            # Whoosh writes no column when no document has a value.
+            column = reader.column_reader(fieldname) if reader.has_column(fieldname) else None
+            for docnum in range(self.size if column is not None else 0):
+                value = column[docnum]
+                if value in (None, b"", ""):
+                    continue
+                code = index.get(value)
+                if code is None:
+                    code = index[value] = len(values)
+                    values.append(value.decode("utf-8") if isinstance(value, bytes) else value)
+                codes[docnum] = code
+            self._cache[key] = (codes, values)
+        return self._cache[key]
+
+    def value_counts(self, fieldname, matched):
+        """[(value, count)] of a keyword field over the matched documents, most first."""
+        codes, values = self._codes(fieldname)
+        picked = codes[matched & (codes >= 0)]
+        counts = np.bincount(picked, minlength=len(values))
+        return sorted(((values[i], int(n)) for i, n in enumerate(counts) if n), key=lambda item: (-item[1], item[0]))
+
+    def _days(self, fieldname):
+        """Day number (date.toordinal) per document; 0 where there is no date."""
+        key = ("days", fieldname)
+        if key not in self._cache:
+            reader = self.searcher.reader()
+            days = np.zeros(self.size, dtype=np.int64)
+            if reader.has_column(fieldname):
+                column = reader.column_reader(fieldname, translate=True)
+                for docnum in range(self.size):
+                    try:
+                        days[docnum] = column[docnum].toordinal()
+                    except (OverflowError, ValueError, AttributeError):
+                        pass  # no date: Whoosh's column holds an out-of-range default
+            self._cache[key] = days
+        return self._cache[key]
+
+    def date_histogram(self, fieldname, matched):
+        """Counts of the matched documents by day (spans up to 62 days) or by month.
+
+        Returns (granularity, [(first day, last day, count)]) over the matched date range.
+        """
+        days = self._days(fieldname)[matched]
+        days = days[days > 0]
+        if not len(days):
+            return ("day", [])
+        first, last = date.fromordinal(int(days.min())), date.fromordinal(int(days.max()))
+        if (last - first).days <= 62:
+            counts = np.bincount(days - days.min())
+            return ("day", [(date.fromordinal(int(days.min()) + i),) * 2 + (int(n),) for i, n in enumerate(counts)])
+        months = np.array([date.fromordinal(int(d)).year * 12 + date.fromordinal(int(d)).month - 1 for d in days])
+        counts = np.bincount(months - months.min())
+        buckets = []
+        for i, n in enumerate(counts):
+            year, month = divmod(int(months.min()) + i, 12)
+            start = date(year, month + 1, 1)
+            end = date(year + (month == 11), (month + 1) % 12 + 1, 1) - timedelta(days=1)
+            buckets.append((start, end, int(n)))
+        return ("month", buckets)
 
     def mask(self, docnums):
         mask = np.zeros(self.size, dtype=bool)
@@ -96,6 +164,7 @@ class Ranking:
     hits: list  # (docnum, score), best first, at most ``limit``
     matched: np.ndarray  # boolean mask over docnums: every match
     complete: int  # how many matched every group
+    query_matched: np.ndarray = None  # the matches before ``allowed`` (for facet counts)
 
     @property
     def total(self):
@@ -145,16 +214,16 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None):
                     scores[found] += np.array([score for score, _ in results.top_n])
                     masks[found] |= bit
 
-    matched = (masks != 0) & stats.live
+    query_matched = (masks != 0) & stats.live
     if excluded is not None:
-        matched &= ~excluded
-    if allowed is not None:
-        matched &= allowed
+        query_matched &= ~excluded
+    matched = query_matched & allowed if allowed is not None else query_matched
     complete = matched & (masks == (1 << len(groups)) - 1)
     hits = _best(np.flatnonzero(complete), scores, limit)
     if len(hits) < limit:
         partial = np.flatnonzero(matched & ~complete)
         hits = np.concatenate([hits, _best(partial, scores, limit - len(hits))])
     return Ranking(
-        hits=[(int(d), float(scores[d])) for d in hits], matched=matched, complete=int(complete.sum())
+        hits=[(int(d), float(scores[d])) for d in hits], matched=matched, complete=int(complete.sum()),
+        query_matched=query_matched,
     )

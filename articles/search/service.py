@@ -53,6 +53,10 @@ class SearchOutcome:
     fallback: bool = False  # no article had every word; these have some
     problems: list = field(default_factory=list)
     offset: int = 0
+    facets: dict = field(default_factory=dict)  # {"source": [(name, count)], "category": [...]}
+    histogram: tuple = ("day", [])  # (granularity, [(first day, last day, count)])
+    suggestion: str = ""  # "did you mean", in words as the archive writes them
+    versions: dict = field(default_factory=dict)  # {story id: number of articles}
 
 
 def _search_queryset(parsed, sort, filters):
@@ -78,10 +82,16 @@ def _search_queryset(parsed, sort, filters):
     return sqs
 
 
-def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None):
+FACET_FIELDS = ("source", "category")
+
+
+def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None, facets=False):
     """Ranked articles for what the user typed, narrowed by ``filters``.
 
-    An empty query without filters returns nothing (the page shows its help instead).
+    With ``facets``, also the counts by source and category, the histogram by
+    date, a spelling suggestion when results are few, and how many versions
+    each result's story has. An empty query without filters returns nothing
+    (the page shows its help instead).
     """
     parsed = parse_query(text)
     outcome = SearchOutcome(text=parsed.text, problems=parsed.problems, offset=offset)
@@ -90,10 +100,42 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
         return outcome
     if highlight:
         sqs = sqs.highlight()
+    if facets:
+        for name in FACET_FIELDS:
+            sqs = sqs.facet(name)
+        sqs = sqs.date_facet("date", start_date=date.min, end_date=date.max, gap_by="day")
     outcome.results = list(sqs[offset:offset + limit])
     outcome.total = sqs.count()
     outcome.fallback = sqs.query.fallback
+    if facets:
+        counts = sqs.query._facet_counts or {}
+        outcome.facets = {name: counts.get("fields", {}).get(name, []) for name in FACET_FIELDS}
+        outcome.histogram = counts.get("dates", {}).get("date", ("day", []))
+        outcome.versions = story_sizes(r.object for r in outcome.results)
+        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback):
+            outcome.suggestion = suggest(parsed)
     return outcome
+
+
+SUGGEST_BELOW = 5
+
+
+def story_sizes(articles):
+    """{story id: how many articles it has} for the stories of ``articles``."""
+    from django.db.models import Count
+
+    story_ids = {article.story_id for article in articles if article.story_id}
+    if not story_ids:
+        return {}
+    rows = Article.objects.filter(story_id__in=story_ids).values("story_id").annotate(n=Count("pk"))
+    return {row["story_id"]: row["n"] for row in rows}
+
+
+def suggest(parsed):
+    """The query with each unknown or rare word replaced by a close word of the archive, or ""."""
+    from articles.search.suggestions import suggest_query
+
+    return suggest_query(parsed)
 
 
 @dataclass

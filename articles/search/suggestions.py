@@ -1,0 +1,74 @@
+"""Did you mean": close words of the archive for rare or unknown query words.
+
+Candidates come from the index's own vocabulary (normalised surface words,
+so hamza and diacritic variants are never "misspellings"), within one edit
+for short words and two for longer ones, and must be much more common than
+the word typed. The suggestion is shown as the archive writes the word: the
+normalised term is looked up in an article that contains it and read back
+from the original text (without diacritics).
+"""
+
+from haystack import connections
+from pyarabic import araby
+
+from articles.models import Article
+from articles.text import normalise_with_offsets, token_spans
+
+# A word in at least this many articles is not corrected.
+COMMON_ENOUGH = 3
+# A replacement must be this many times more common than the word typed.
+MORE_COMMON = 5
+
+
+def _best_candidate(searcher, fieldname, word):
+    reader = searcher.reader()
+    known = searcher.doc_frequency(fieldname, word)
+    for distance in (1, 2) if len(word) > 4 else (1,):
+        candidates = [term for term in reader.terms_within(fieldname, word, distance, prefix=1) if term != word]
+        scored = [(searcher.doc_frequency(fieldname, term), term) for term in candidates]
+        scored = [(frequency, term) for frequency, term in scored if frequency >= max(known * MORE_COMMON, COMMON_ENOUGH)]
+        if scored:
+            return max(scored)[1]
+    return None
+
+
+def written_form(searcher, fieldname, term):
+    """``term`` (normalised) as an article of the archive writes it."""
+    from haystack.constants import DJANGO_ID
+
+    postings = searcher.reader().postings(fieldname, term)
+    stored = searcher.stored_fields(postings.id())
+    body = Article.objects.filter(pk=stored[DJANGO_ID]).values_list("body", flat=True).first() or ""
+    normalised, offsets = normalise_with_offsets(body)
+    for word, start, end in token_spans(normalised):
+        if word == term:
+            return araby.strip_tashkeel(body[offsets[start]:offsets[end - 1] + 1])
+    return term
+
+
+def suggest_query(parsed):
+    """The query with its rare words replaced, or "" when there is nothing to suggest.
+
+    Only plain keyword queries are corrected: phrases, OR and exclusions are
+    the user being precise.
+    """
+    clauses = [clause for group in parsed.groups for clause in group]
+    if parsed.excluded or any(len(group) > 1 for group in parsed.groups):
+        return ""
+    if not clauses or any(clause.kind != "word" for clause in clauses):
+        return ""
+    backend = connections["default"].get_backend()
+    searcher = backend.searcher()
+    fieldname = backend.content_field_name
+    words, changed = [], False
+    for clause in clauses:
+        word = clause.words[0]
+        replacement = None
+        if searcher.doc_frequency(fieldname, word) < COMMON_ENOUGH:
+            replacement = _best_candidate(searcher, fieldname, word)
+        if replacement:
+            words.append(written_form(searcher, fieldname, replacement))
+            changed = True
+        else:
+            words.append(clause.typed)
+    return " ".join(words) if changed else ""

@@ -1,0 +1,246 @@
+"""What an editor sees in a real browser: searching, reading, going back, the layout at two widths, accessibility."""
+
+import re
+import struct
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, TIMEOUT_MS, axe_violations, describe_violations
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=TIMEOUT_MS)
+
+QUERY = "عين الصقر"
+
+
+def search_from_the_box(page, text, sort=None):
+    page.goto("/")
+    page.locator("#q").fill(text)
+    if sort:
+        page.select_option("select[name=sort]", sort)
+    with page.expect_navigation():
+        page.locator("#q").press("Enter")
+
+
+def open_first_result(page):
+    link = page.locator("ol.results > li.result h2 a").first
+    title = link.inner_text()
+    with page.expect_navigation():
+        link.click()
+    return title
+
+
+def result_titles(page):
+    return page.locator("ol.results > li.result h2").all_inner_texts()
+
+
+def test_it_finds_marks_and_goes_back_to_the_results(page):
+    search_from_the_box(page, QUERY)
+    results_url, titles = page.url, result_titles(page)
+
+    results = page.locator("ol.results > li.result")
+    expect(results).to_have_count(2)
+    expect(page.locator(".result-count")).to_contain_text("2")
+    for i in range(2):
+        marks = results.nth(i).locator(".snippet mark")
+        expect(marks.first).to_be_visible()
+        for word in marks.all_inner_texts():
+            assert "عين" in word or "صقر" in word, f"result {i + 1} marks {word!r}, not a word of the query"
+
+    title = open_first_result(page)
+    expect(page.locator("article h1")).to_have_text(title)
+    marks = page.locator(".article-body mark")
+    expect(marks.first).to_be_visible()
+    assert {"عين", "الصقر"} <= {word.strip("\"“”") for word in marks.all_inner_texts()}
+
+    back = page.locator("a.back")
+    expect(back).to_have_text(re.compile(r"^العودة إلى نتائج"))
+    expect(back).to_contain_text(QUERY)
+    with page.expect_navigation():
+        back.click()
+    assert parse_qs(urlsplit(page.url).query)["q"] == [QUERY]
+    assert result_titles(page) == titles, "the back link led to other results"
+    expect(page.locator("#q")).to_have_value(QUERY)
+    assert urlsplit(page.url).path == urlsplit(results_url).path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="templates/articles/article_detail.html: the back link is ?q=… only, so the sort (and any "
+    "source/category/date filter) of the results page is lost on the way back",
+)
+def test_it_goes_back_to_the_very_same_results_url(page):
+    search_from_the_box(page, QUERY, sort="newest")
+    results_url = page.url
+    open_first_result(page)
+    with page.expect_navigation():
+        page.locator("a.back").click()
+    assert parse_qs(urlsplit(page.url).query) == parse_qs(urlsplit(results_url).query)
+
+
+def test_it_is_arabic_right_to_left_and_keeps_the_arabic_query(page):
+    search_from_the_box(page, QUERY)
+    expect(page.locator("html[dir=rtl][lang=ar]")).to_have_count(1)
+    box = page.locator("#q")
+    expect(box).to_have_value(QUERY)
+    expect(box).to_have_css("direction", "rtl")
+    # Typed key by key, as a person would, then searched again.
+    box.fill("")
+    box.press_sequentially("سوريا")
+    with page.expect_navigation():
+        box.press("Enter")
+    expect(page.locator("#q")).to_have_value("سوريا")
+    assert parse_qs(urlsplit(page.url).query)["q"] == ["سوريا"]
+    open_first_result(page)
+    expect(page.locator("html[dir=rtl][lang=ar]")).to_have_count(1)
+
+
+def test_it_searches_the_index_this_test_built(page, archive, search_index):
+    """The live server's request threads use the temporary index of tests/conftest.py, not var/."""
+    from articles.models import Article
+    from articles.search.indexing import reindex_articles
+
+    article = Article.objects.create(title="خبر فريد", body="كلمة زنجفيلية لا توجد إلا هنا.", external_id="only-here")
+    reindex_articles([article.pk])
+    assert any(search_index.iterdir())
+    search_from_the_box(page, "زنجفيلية")
+    expect(page.locator("ol.results > li.result")).to_have_count(1)
+    expect(page.locator("ol.results > li.result h2")).to_have_text("خبر فريد")
+
+
+def png_size(path):
+    with open(path, "rb") as png:
+        header = png.read(24)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_it_fits_a_phone_and_a_desktop(page, screenshot_dir):
+    search_from_the_box(page, QUERY)
+    results_url = page.url
+    open_first_result(page)
+    article_url = page.url
+    for name, url in [("results", results_url), ("article", article_url)]:
+        for width_name, viewport in [("phone", PHONE), ("desktop", DESKTOP)]:
+            page.set_viewport_size(viewport)
+            page.goto(url)
+            page.evaluate("() => document.fonts.ready")
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the {name} page scrolls sideways by {overflow}px at {viewport['width']}px"
+            path = screenshot_dir / f"{name}-{width_name}.png"
+            path.unlink(missing_ok=True)
+            page.screenshot(path=path, full_page=True)
+            width, height = png_size(path)
+            assert width == viewport["width"] and height >= viewport["height"] // 2, (path, width, height)
+
+
+# Accessibility (axe-core) ----------------------------------------------------
+
+def open_audited_page(page, name):
+    if name == "search":
+        page.goto("/")
+    elif name == "results":
+        page.goto(f"/?q={QUERY}")
+    elif name == "article":
+        page.goto(f"/?q={QUERY}")
+        open_first_result(page)
+    elif name == "empty":
+        page.goto("/?q=طوكيو")
+        expect(page.locator(".empty")).to_be_visible()
+    else:
+        raise ValueError(name)
+    page.evaluate("() => document.fonts.ready")
+
+
+AUDITED_PAGES = ["search", "results", "article", "empty"]
+# Violations found in our templates, reported rather than fixed here; each
+# has a strict xfail below that passes (and so fails the suite) once fixed.
+KNOWN_AXE_VIOLATIONS = {
+    ("search", "page-has-heading-one"): "templates/articles/search.html has no <h1> (the search page)",
+    ("results", "page-has-heading-one"): "templates/articles/search.html has no <h1> (a results page)",
+    ("empty", "page-has-heading-one"): "templates/articles/search.html has no <h1> (an empty results page)",
+}
+
+
+@pytest.mark.parametrize("name", AUDITED_PAGES)
+def test_it_has_no_accessibility_violations(page, name):
+    open_audited_page(page, name)
+    violations = [v for v in axe_violations(page) if (name, v["id"]) not in KNOWN_AXE_VIOLATIONS]
+    assert not violations, f"axe-core on the {name} page ({page.url}):\n{describe_violations(violations)}"
+
+
+@pytest.mark.parametrize(
+    "name, rule",
+    [pytest.param(name, rule, marks=pytest.mark.xfail(strict=True, reason=reason), id=f"{name}-{rule}")
+     for (name, rule), reason in KNOWN_AXE_VIOLATIONS.items()],
+)
+def test_it_has_fixed_a_known_accessibility_violation(page, name, rule):
+    open_audited_page(page, name)
+    violations = [v for v in axe_violations(page) if v["id"] == rule]
+    assert not violations, f"axe-core on the {name} page ({page.url}):\n{describe_violations(violations)}"
+
+
+def test_the_login_page_has_no_accessibility_violations(browser, live_server, transactional_db):
+    context = browser.new_context(base_url=live_server.url, locale="ar")
+    try:
+        login = context.new_page()
+        login.goto("/accounts/login/")
+        expect(login.locator("#id_username")).to_be_visible()
+        violations = axe_violations(login)
+        assert not violations, f"axe-core on the login page:\n{describe_violations(violations)}"
+    finally:
+        context.close()
+
+
+# Filters (being built: inputs source, category, date_from, date_to; chips a.chip) ---
+
+FILTER_CONTROLS = {name: f"[name={name}]:not([type=hidden])" for name in ("source", "category", "date_from", "date_to")}
+
+
+def test_it_narrows_results_by_source_and_date_and_removes_a_filter(page, archive):
+    search_from_the_box(page, "سوريا")
+    missing = [name for name, selector in FILTER_CONTROLS.items() if not page.locator(selector).count()]
+    if missing:
+        pytest.skip(f"the filters UI is not on the results page yet: no visible control named {', '.join(missing)} "
+                    f"(looked for {', '.join(FILTER_CONTROLS[name] for name in missing)})")
+    # Five articles say سوريا: the two demo ones (2025-12-20), and the oil
+    # (2015) and book fair (2024) stories from الرياض and the summit (2025-05-17).
+    everything = 5
+    expect(page.locator("ol.results > li.result")).to_have_count(everything)
+
+    choose(page, "source", "الرياض")
+    expect(page.locator("ol.results > li.result")).to_have_count(2)
+    assert parse_qs(urlsplit(page.url).query)["source"] == ["الرياض"]
+    expect(page.locator("ol.results > li.result .meta").first).to_contain_text("الرياض")
+    chip = page.locator("a.chip", has_text="الرياض")
+    expect(chip).to_have_count(1)
+
+    with page.expect_navigation():
+        chip.click()
+    assert "source" not in parse_qs(urlsplit(page.url).query)
+    expect(page.locator("ol.results > li.result")).to_have_count(everything)
+
+    choose(page, "date_from", "2025-01-01")
+    expect(page.locator("ol.results > li.result")).to_have_count(3)
+    for stamp in page.locator("ol.results > li.result time").evaluate_all("els => els.map(e => e.dateTime)"):
+        assert stamp >= "2025-01-01", f"a result dated {stamp} is left after filtering from 2025-01-01"
+    expect(page.locator("a.chip")).to_have_count(1)
+
+
+def choose(page, name, value):
+    """Set a filter however the UI offers it (checkbox or radio, select, text or date input) and submit its form."""
+    control = page.locator(FILTER_CONTROLS[name])
+    kind = control.first.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
+    if kind.endswith((":checkbox", ":radio")):
+        control = page.locator(f"[name={name}][value='{value}']")
+        control.check()
+    elif kind.startswith("select"):
+        control = control.first
+        control.select_option(value)
+    else:
+        control = control.first
+        control.fill(value)
+    with page.expect_navigation():
+        control.evaluate("el => el.form.requestSubmit()")
