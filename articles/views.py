@@ -1,13 +1,18 @@
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
+from articles import search_page
+from articles.context_processors import DIGIT_STYLES
 from articles.forms import SearchForm
 from articles.models import Article
 from articles.search.highlight import HighlightTerms, highlight_text
 from articles.search.query import parse_query
+from articles.search.related import related_articles
 from articles.search.service import SearchFilters, search_articles
-
 
 can_read = permission_required("articles.view_article", raise_exception=True)
 
@@ -20,37 +25,61 @@ def search(request):
     query, sort, page = data.get("q", ""), data.get("sort", "relevance"), data.get("page", 1)
     filters = form.filters() if not form.errors else SearchFilters()
     per_page = settings.SEARCH_RESULTS_PER_PAGE
-    outcome = search_articles(query, offset=(page - 1) * per_page, limit=per_page, sort=sort, filters=filters)
-    params = request.GET.copy()
-    params.pop("page", None)
-    last_page = max(1, -(-outcome.total // per_page))
-    return render(
-        request,
-        "articles/search.html",
-        {
-            "form": form,
-            "query": query,
-            "sort": sort,
-            "outcome": outcome,
-            "page": page,
-            "previous_page": page - 1 if page > 1 else None,
-            "next_page": page + 1 if page < last_page else None,
-            "last_page": last_page,
-            "filters": filters,
-            "base_query": params.urlencode(),
-            "can_export": request.user.has_perm("articles.export_articles"),
-            "recent": Article.objects.select_related("source")[:10] if not (query or filters) else (),
-        },
+    outcome = search_articles(
+        query, offset=(page - 1) * per_page, limit=per_page, sort=sort, filters=filters, facets=True
     )
+    params = request.GET
+    for result in outcome.results:
+        result.other_versions = outcome.versions.get(result.object.story_id, 1) - 1
+    bars = search_page.histogram_bars(params, outcome.histogram)
+    return render(request, "articles/search.html", {
+        "form": form,
+        "query": query,
+        "sort": sort,
+        "outcome": outcome,
+        "page": page,
+        "last_page": max(1, -(-outcome.total // per_page)),
+        "filters": filters,
+        "facet_groups": search_page.facet_groups(params, outcome.facets, filters) if outcome.facets else [],
+        "chips": search_page.chips(params, filters),
+        "quick_ranges": search_page.quick_ranges(params),
+        "bars": bars,
+        "last_bar": bars[-1] if bars else None,
+        "suggestion_url": search_page.suggestion_url(params, outcome.suggestion) if outcome.suggestion else "",
+        "can_export": request.user.has_perm("articles.export_articles"),
+        "recent": Article.objects.select_related("source")[:10] if not (query or filters) else (),
+    })
 
 
 @can_read
 def article_detail(request, pk):
-    article = get_object_or_404(Article.objects.select_related("source"), pk=pk)
+    article = get_object_or_404(Article.objects.select_related("source", "original_source", "story"), pk=pk)
     query = request.GET.get("q", "")
+    back = request.GET.get("back", "")
     terms = HighlightTerms.from_query(parse_query(query))
-    return render(
-        request,
-        "articles/article_detail.html",
-        {"article": article, "query": query, "body": highlight_text(article.body, terms)},
-    )
+    versions = []
+    if article.story_id:
+        versions = article.story.articles.exclude(pk=article.pk).select_related("source").order_by("date", "pk")
+    return render(request, "articles/article_detail.html", {
+        "article": article,
+        "query": query,
+        # Only a query string of our own search page goes back into a link.
+        "back": back if back and "//" not in back and not back.startswith(("/", "http")) else "",
+        "body": highlight_text(article.body, terms),
+        "versions": versions,
+        "related": related_articles(article),
+    })
+
+
+@require_POST
+def set_digits(request):
+    """Remember the reader's digits (Eastern Arabic or Western) for a year."""
+    style = request.POST.get("digits")
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if style in DIGIT_STYLES:
+        response.set_cookie("digits", style, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=request.is_secure(), httponly=True)
+    return response

@@ -1,0 +1,46 @@
+"""Related articles: the archive's own more-like-this on the same index.
+
+An article's most telling stems (frequent in it, rare in the archive) make an
+OR query scored by BM25 on the stem field. Its own story's versions are
+listed apart on the page, so they are left out here.
+"""
+
+from collections import Counter
+
+import numpy as np
+from haystack import connections
+from haystack.constants import DJANGO_ID
+
+from articles.importing.stories import content_stems
+from articles.models import Article
+from articles.search.analysis import STEM_SUFFIX
+from articles.search.ranking import K1, term_postings
+
+TERMS = 15
+MIN_WORD_LENGTH = 3
+
+
+def related_articles(article, limit=5):
+    backend = connections["default"].get_backend()
+    stats = backend.stats()
+    searcher = stats.searcher
+    fieldname = backend.content_field_name + STEM_SUFFIX
+    counts = Counter(word for word in content_stems(article.body) if len(word) >= MIN_WORD_LENGTH)
+    weighted = []
+    for word, count in counts.items():
+        frequency = searcher.doc_frequency(fieldname, word)
+        if frequency > 1:  # a word only this article has finds nothing else
+            weighted.append((count * searcher.idf(fieldname, word), word))
+    scores = np.zeros(stats.size)
+    for _, word in sorted(weighted, reverse=True)[:TERMS]:
+        ids, freqs = term_postings(searcher, fieldname, word)
+        scores[ids] += searcher.idf(fieldname, word) * (K1 + 1) * freqs / (freqs + stats.norms(fieldname)[ids])
+    scores[~stats.live] = 0
+    best = np.argsort(-scores)[: limit * 4 + 10]
+    pks = [int(searcher.stored_fields(int(d))[DJANGO_ID]) for d in best if scores[d] > 0]
+    same_story = set()
+    if article.story_id:
+        same_story = set(Article.objects.filter(story_id=article.story_id).values_list("pk", flat=True))
+    pks = [pk for pk in pks if pk != article.pk and pk not in same_story][:limit]
+    found = Article.objects.select_related("source").in_bulk(pks)
+    return [found[pk] for pk in pks if pk in found]
