@@ -252,3 +252,19 @@ def test_results_know_how_many_versions_their_story_has(demo_articles):
     outcome = search_articles("هيغسيث", facets=True)
     story = demo_articles["channel"].story_id
     assert outcome.versions == {story: 2}
+
+
+def test_related_articles_share_telling_words_and_leave_out_the_story(demo_articles):
+    from haystack.query import SearchQuerySet
+
+    from articles.search.related import related_articles
+
+    others = [
+        Article.objects.create(title="أ", body="أطلقت القوات الأمريكية عملية عين الصقر ضد داعش في تدمر"),
+        Article.objects.create(title="ب", body="مباراة كرة القدم انتهت بالتعادل في الرياض"),
+    ]
+    reindex_articles([a.pk for a in others])
+    related = related_articles(demo_articles["channel"])
+    assert related[0] == others[0] and others[1] not in related
+    assert demo_articles["aggregator"] not in related  # same story: listed apart
+    assert [int(r.pk) for r in SearchQuerySet().more_like_this(demo_articles["channel"])][:1] == [others[0].pk]
