@@ -13,6 +13,7 @@ normalised form, so an exact match outranks a stem match; phrases and
 prefixes are scored by Whoosh (they need positions or term expansion).
 """
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -32,6 +33,13 @@ SURFACE_WEIGHT = 0.5
 MAX_GROUPS = 62
 
 
+# Decoded posting lists kept per searcher (index version), most recently used
+# first, up to this many postings in all (about 12 bytes each): the words
+# people search for repeat, and decoding Whoosh's pickled blocks is most of
+# a query's time.
+POSTINGS_CACHE = 8_000_000
+
+
 class SearcherStats:
     """What ranking needs of a searcher, computed once per searcher (index version)."""
 
@@ -39,6 +47,8 @@ class SearcherStats:
         self.searcher = searcher
         self.size = searcher.doc_count_all()
         self._cache = {}
+        self._postings = OrderedDict()
+        self._postings_size = 0
         live = np.ones(self.size, dtype=bool)
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
@@ -126,6 +136,21 @@ class SearcherStats:
             buckets.append((start, end, int(n)))
         return ("month", buckets)
 
+    def postings(self, fieldname, text):
+        """``term_postings``, remembered for this searcher."""
+        key = (fieldname, text)
+        found = self._postings.get(key)
+        if found is not None:
+            self._postings.move_to_end(key)
+            return found
+        found = term_postings(self.searcher, fieldname, text)
+        self._postings[key] = found
+        self._postings_size += len(found[0])
+        while self._postings_size > POSTINGS_CACHE and len(self._postings) > 1:
+            _, (ids, _) = self._postings.popitem(last=False)
+            self._postings_size -= len(ids)
+        return found
+
     def mask(self, docnums):
         mask = np.zeros(self.size, dtype=bool)
         if docnums:
@@ -151,11 +176,11 @@ def term_postings(searcher, fieldname, text):
         while not matcher._atend:
             matcher._read_ids()
             matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
-            freqs.append(np.asarray(matcher._weights, dtype=np.float64))
+            ids.append(np.asarray(matcher._ids, dtype=np.int32) + offset)
+            freqs.append(np.asarray(matcher._weights, dtype=np.float32))
             matcher._next_block()
     if not ids:
-        return np.empty(0, dtype=np.int64), np.empty(0)
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
     return np.concatenate(ids), np.concatenate(freqs)
 
 
@@ -202,7 +227,7 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None):
         for clause in group:
             if clause.kind == "word":
                 for field, text, weight in _word_terms(fieldname, clause.words[0]):
-                    ids, freqs = term_postings(searcher, field, text)
+                    ids, freqs = stats.postings(field, text)
                     if len(ids):
                         scale = searcher.idf(field, text) * weight * (K1 + 1)
                         scores[ids] += scale * freqs / (freqs + stats.norms(field)[ids])

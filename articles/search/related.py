@@ -14,7 +14,7 @@ from haystack.constants import DJANGO_ID
 from articles.importing.stories import content_stems
 from articles.models import Article
 from articles.search.analysis import STEM_SUFFIX
-from articles.search.ranking import K1, term_postings
+from articles.search.ranking import K1
 
 TERMS = 15
 MIN_WORD_LENGTH = 3
@@ -33,7 +33,7 @@ def related_articles(article, limit=5):
             weighted.append((count * searcher.idf(fieldname, word), word))
     scores = np.zeros(stats.size)
     for _, word in sorted(weighted, reverse=True)[:TERMS]:
-        ids, freqs = term_postings(searcher, fieldname, word)
+        ids, freqs = stats.postings(fieldname, word)
         scores[ids] += searcher.idf(fieldname, word) * (K1 + 1) * freqs / (freqs + stats.norms(fieldname)[ids])
     scores[~stats.live] = 0
     best = np.argsort(-scores)[: limit * 4 + 10]
