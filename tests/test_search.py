@@ -268,3 +268,16 @@ def test_related_articles_share_telling_words_and_leave_out_the_story(demo_artic
     assert related[0] == others[0] and others[1] not in related
     assert demo_articles["aggregator"] not in related  # same story: listed apart
     assert [int(r.pk) for r in SearchQuerySet().more_like_this(demo_articles["channel"])][:1] == [others[0].pk]
+
+
+def test_the_postings_cache_stays_within_its_budget_and_changes_no_result(demo_articles, monkeypatch):
+    from articles.search import ranking
+
+    backend = connections["default"].get_backend()
+    expected = [r.object.pk for r in search_articles("القوات الأمريكية سوريا").results]
+    monkeypatch.setattr(ranking, "POSTINGS_CACHE", 3)
+    stats = backend.stats()
+    stats._postings.clear()
+    stats._postings_size = 0
+    assert [r.object.pk for r in search_articles("القوات الأمريكية سوريا").results] == expected
+    assert len(stats._postings) == 1  # the budget evicts all but the latest list
