@@ -1,17 +1,18 @@
 """Marking query words in the original text, diacritics and all.
 
-Matching happens on normalised words (the same analysis as the index), and
-``normalise_with_offsets`` maps each match back to the characters the author
-wrote, so الأمريكيّة is marked whole when the query was الامريكية.
+Matching happens on normalised words (the same analysis as the index), cut
+from the text as the author wrote it, so الأمريكيّة is marked whole when the
+query was الامريكية.
 """
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles.text import is_stopword, normalise_with_offsets, stem, strip_prefix, token_spans
+from articles.text import WORD_RE, is_stopword, normalise, stem, strip_prefix
 
 SNIPPET_LENGTH = 260
 _MAX_MATCHES_CONSIDERED = 100
@@ -47,17 +48,35 @@ class HighlightTerms:
         return any(word.startswith(p) or strip_prefix(word).startswith(p) for p in self.prefixes)
 
 
+# A word as written: letters and digits with the marks normalisation drops
+# inside or after them (harakat, Quranic marks, tatweel, ZWNJ/ZWJ), so a
+# highlight covers the word whole, diacritics and all.
+_WRITTEN_WORD = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+")
+
+
+@lru_cache(maxsize=200_000)
+def _normalised_words(written):
+    return tuple(WORD_RE.findall(normalise(written)))
+
+
 def find_matches(text, terms):
-    """(start, end) character spans in ``text`` of the words ``terms`` match."""
+    """(start, end) character spans in ``text`` of the words ``terms`` match.
+
+    Words are cut from the original text and normalised one by one (cached),
+    which gives the same words as normalising the whole text first, without
+    a Python step per character.
+    """
     if not terms:
         return []
-    normalised, offsets = normalise_with_offsets(text)
-    spans = []
-    for word, start, end in token_spans(normalised):
-        if terms.matches(word):
-            # End at the next kept character, so marks after the last letter
-            # (a shadda, a tanween) stay inside the highlight.
-            spans.append((offsets[start], offsets[end]))
+    spans, verdicts = [], {}
+    for match in _WRITTEN_WORD.finditer(text):
+        for word in _normalised_words(match.group()):
+            verdict = verdicts.get(word)
+            if verdict is None:
+                verdict = verdicts[word] = terms.matches(word)
+            if verdict:
+                spans.append(match.span())
+                break
     return spans
 
 
