@@ -79,7 +79,10 @@ class SearcherStats:
             # Whoosh writes no column when no document has a value.
             column = reader.column_reader(fieldname) if reader.has_column(fieldname) else None
             for docnum in range(self.size if column is not None else 0):
-                value = column[docnum]
+                try:
+                    value = column[docnum]
+                except IndexError:
+                    continue  # a segment where no document has this field
                 if value in (None, b"", ""):
                     continue
                 code = index.get(value)
@@ -108,8 +111,8 @@ class SearcherStats:
                 for docnum in range(self.size):
                     try:
                         days[docnum] = column[docnum].toordinal()
-                    except (OverflowError, ValueError, AttributeError):
-                        pass  # no date: Whoosh's column holds an out-of-range default
+                    except (OverflowError, ValueError, AttributeError, IndexError):
+                        pass  # no date: an out-of-range default, or a segment without the column
             self._cache[key] = days
         return self._cache[key]
 

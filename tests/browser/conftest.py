@@ -20,6 +20,7 @@ each test (test_pages checks that the server finds what the test indexed).
 import json
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -58,8 +59,6 @@ def require(path, what):
 @pytest.fixture(scope="package")
 def browser():
     """One headless Debian Chromium for every browser test in this folder."""
-    from pathlib import Path
-
     from playwright.sync_api import sync_playwright
 
     require(Path(CHROMIUM), "Debian's chromium package")
@@ -74,9 +73,9 @@ def browser():
 def screenshot_dir(request):
     """var/screenshots/ (ignored by git), its path printed once."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\nscreenshots: {SCREENSHOTS}")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\nscreenshots: {SCREENSHOTS}")
     return SCREENSHOTS
 
 
@@ -120,12 +119,27 @@ def archive(transactional_db):
 
 
 @pytest.fixture
-def editor(transactional_db, fast_passwords, django_user_model):
+def roles(transactional_db):
+    """The role groups. A migration makes them, but the flush after each transactional test empties every table."""
+    from articles.roles import sync_role_groups
+
+    sync_role_groups()
+
+
+@pytest.fixture
+def editor(roles, fast_passwords, django_user_model):
     from articles.roles import assign_role
 
     user = django_user_model.objects.create_user("محرر", password=EDITOR_PASSWORD)
     assign_role(user, "editor")
     return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """Django's test client, logged in as the editor (replaces tests/conftest.py's, which needs the groups)."""
+    client.force_login(editor)
+    return client
 
 
 @pytest.fixture
@@ -182,11 +196,12 @@ def vnu_messages(paths):
         ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, paths)],
         capture_output=True, text=True, timeout=300,
     )
-    # vnu exits 1 when it finds errors; its JSON report goes to stderr.
-    try:
-        report = json.loads(result.stderr or result.stdout)
-    except json.JSONDecodeError:
+    # vnu exits 1 when it finds errors; its JSON report is one line on stderr
+    # (Java may print notes of its own around it).
+    lines = [line for line in (result.stderr + "\n" + result.stdout).splitlines() if line.startswith('{"')]
+    if not lines:
         pytest.fail(f"vnu.jar gave no JSON report (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
+    report = json.loads(lines[0])
     by_file = {path.name: [] for path in paths}
     for message in report["messages"]:
         name = message.get("url", "").rsplit("/", 1)[-1]
