@@ -19,9 +19,12 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         return self.get_model().objects.select_related("source", "original_source", "story")
 
     def read_queryset(self, using=None):
-        # What a result needs, and no more: results are loaded by pk, unordered,
-        # without the story signature or the kept lines.
-        return self.get_model().objects.select_related("source").defer("minhash", "kept").order_by()
+        # What a result (on the page or in an export) needs, and no more: loaded
+        # by pk, unordered, without the story signature or the kept lines.
+        return (
+            self.get_model().objects.select_related("source", "original_source", "story")
+            .defer("minhash", "kept").order_by()
+        )
 
     def prepare_category(self, article):
         return article.category or None
