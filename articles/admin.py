@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from articles.importing.report import describe_file
-from articles.models import Article, ImportFile, ImportJob, Source, SourceAlias, Story
+from articles.models import Article, ExportLog, ImportFile, ImportJob, Source, SourceAlias, Story
 
 
 def reindex_after_commit(pks):
@@ -216,6 +216,23 @@ class ImportJobAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
                    "title": _("Import articles")}
         return TemplateResponse(request, "admin/articles/importjob/upload.html", context)
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """Every export, for the record: read, never edited."""
+
+    list_display = ["created_at", "user", "query", "format", "rows", "include_text", "background", "finished_at"]
+    list_filter = ["format", "background", "include_text"]
+    search_fields = ["query", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in ExportLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 def start_upload_import(user, uploaded_files):

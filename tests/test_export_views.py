@@ -158,3 +158,10 @@ def test_the_command_writes_xlsx_and_jsonl(articles, tmp_path):
     call_command("export_articles", "--category", "رياضة", "--format", "jsonl", "-o", str(tmp_path / "a.jsonl"),
                  "--no-progress", stdout=io.StringIO())
     assert json.loads((tmp_path / "a.jsonl").read_text())["id"] == articles[3].pk
+
+
+def test_archive_admins_read_the_export_log_in_the_admin(archive_admin_client, researcher_client, articles):
+    download(researcher_client, q="النفط", format="csv")
+    html = archive_admin_client.get(reverse("admin:articles_exportlog_changelist")).content.decode()
+    assert "النفط" in html and "researcher" in html
+    assert archive_admin_client.get(reverse("admin:articles_exportlog_add")).status_code == 403

@@ -239,6 +239,7 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(demo_articles):
         except Exception as error:  # noqa: BLE001 - the test reports any failure
             errors.append(error)
 
+    assert search_articles("هيغسيث").total == 2  # searching goes on while the lock is held
     thread = threading.Thread(target=admin_edit)
     thread.start()
     thread.join(timeout=1)
@@ -247,3 +248,14 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(demo_articles):
     thread.join(timeout=30)
     assert not thread.is_alive() and errors == []
     assert [r.object.pk for r in search_articles("كلمةمضافةللتجربة").results] == [article.pk]
+
+
+def test_a_file_over_200_mb_is_refused_before_reading_and_the_rest_imports(db, tmp_path):
+    with (tmp_path / "huge.jsonl").open("wb") as huge:
+        huge.truncate(201 * 2**20)  # sparse: no disk used, never read
+    (tmp_path / "good.txt").write_text("عنوان\n\nخبر سليم", encoding="utf-8")
+    job = import_paths([tmp_path], today=TODAY)
+    reports = file_reports(job)
+    assert reports["huge.jsonl"].status == ImportFile.Status.FAILED
+    assert "larger than 200 MB" in reports["huge.jsonl"].message
+    assert job.imported == 1 and job.failed == 1
