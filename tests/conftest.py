@@ -40,9 +40,12 @@ def demo_articles(db):
     return by_file
 
 
-def _client_with_role(client, django_user_model, role):
+def _client_with_role(django_user_model, role):
+    from django.test import Client
+
     from articles.roles import assign_role
 
+    client = Client()  # one per role, so a test can use several roles side by side
     user = django_user_model.objects.create_user(role.replace(" ", "_"), password="not-used-in-tests-1")
     assign_role(user, role)
     client.force_login(user)
@@ -51,15 +54,15 @@ def _client_with_role(client, django_user_model, role):
 
 
 @pytest.fixture
-def editor_client(client, django_user_model):
-    return _client_with_role(client, django_user_model, "editor")
+def editor_client(db, django_user_model):
+    return _client_with_role(django_user_model, "editor")
 
 
 @pytest.fixture
-def researcher_client(client, django_user_model):
-    return _client_with_role(client, django_user_model, "researcher")
+def researcher_client(db, django_user_model):
+    return _client_with_role(django_user_model, "researcher")
 
 
 @pytest.fixture
-def archive_admin_client(client, django_user_model):
-    return _client_with_role(client, django_user_model, "archive admin")
+def archive_admin_client(db, django_user_model):
+    return _client_with_role(django_user_model, "archive admin")
