@@ -68,6 +68,22 @@ class SearchPlan:
     field_filters: dict = field(default_factory=dict)
 
 
+@dataclass
+class Match:
+    hits: list  # (docnum, score) in page order
+    matched: np.ndarray  # every match, filters applied
+    query_matched: np.ndarray  # every match of the words alone
+    field_masks: dict  # filter masks by field
+    other_mask: object  # the filters on no single field, or None
+    fallback: bool
+
+    def without(self, name):
+        """The matches with every filter but ``name``'s: a field's facet counts ignore its own filter."""
+        masks = [mask for other, mask in self.field_masks.items() if other != name] + [self.other_mask]
+        narrowed = _all_of(masks)
+        return self.query_matched & narrowed if narrowed is not None else self.query_matched
+
+
 def _and_parts(query):
     if query is None:
         return []
@@ -252,63 +268,70 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         if not isinstance(query_string, SearchPlan):
             raise SearchBackendError("Use ArabicSearchQuery: this backend takes query objects, not strings.")
         plan = query_string
-        stats = self.stats()
-        searcher = stats.searcher
         start_offset = start_offset or 0
         end_offset = end_offset if end_offset is not None else start_offset + 20
         end_offset = max(end_offset, start_offset + 1)
-        empty = {"results": [], "hits": 0, "facets": {}, "fallback": False, "spelling_suggestion": None}
         if plan.parsed is not None and plan.parsed.is_empty:
-            return empty
+            return {"results": [], "hits": 0, "facets": {}, "fallback": False, "spelling_suggestion": None}
+        stats = self.stats()
+        match = self._match(stats, plan, sort_by, end_offset)
+        page = match.hits[start_offset:end_offset]
+        terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
+        return {
+            "results": self._results(stats.searcher, page, result_class, highlight, terms),
+            "hits": int(match.matched.sum()),
+            "facets": {
+                "fields": {name: stats.value_counts(name, match.without(name)) for name in facets or ()},
+                "dates": {name: stats.date_histogram(name, match.without(name)) for name in date_facets or ()},
+                "queries": {},
+            },
+            "fallback": match.fallback,
+            "spelling_suggestion": None,
+        }
 
+    def all_hits(self, plan, sort_by=None):
+        """Every match of ``plan`` in page order, as (database pk, score): for exports.
+
+        No article is loaded here; the caller reads them a chunk at a time.
+        """
+        if plan.parsed is not None and plan.parsed.is_empty:
+            return []
+        stats = self.stats()
+        match = self._match(stats, plan, sort_by, stats.size)
+        pks = stats.pks()
+        return [(int(pks[docnum]), score) for docnum, score in match.hits]
+
+    def _match(self, stats, plan, sort_by, limit):
+        """The ranked (or sorted) first ``limit`` hits and the masks facets need."""
         sortedby, reverse = self._sort(sort_by)
-        field_masks = {name: stats.mask(query_docs(searcher, q)) for name, q in plan.field_filters.items()}
+        field_masks = {name: stats.filter_mask(q) for name, q in plan.field_filters.items()}
         other_filters = [q for q in _and_parts(plan.filter) if q not in plan.field_filters.values()]
-        other_mask = stats.mask(query_docs(searcher, wq.And(other_filters))) if other_filters else None
+        other_mask = stats.filter_mask(wq.And(other_filters)) if other_filters else None
         allowed = _all_of(list(field_masks.values()) + [other_mask])
         fallback = False
         if plan.parsed is None:
             query_matched = stats.live
             matched = query_matched & allowed if allowed is not None else query_matched
-            hits = self._sorted(searcher, matched, end_offset, sortedby, reverse)
+            hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse)
         else:
             excluded = None
             if plan.parsed.excluded:
                 docs = set()
                 for clause in plan.parsed.excluded:
-                    docs |= query_docs(searcher, clause_query(self.content_field_name, clause))
+                    docs |= query_docs(stats.searcher, clause_query(self.content_field_name, clause))
                 excluded = stats.mask(docs)
             ranking = rank(
                 stats,
                 content_groups(plan.parsed),
-                limit=0 if sortedby else end_offset,
+                limit=0 if sortedby else limit,
                 allowed=allowed,
                 fieldname=self.content_field_name,
                 excluded=excluded,
             )
             query_matched, matched = ranking.query_matched, ranking.matched
-            hits = self._sorted(searcher, matched, end_offset, sortedby, reverse) if sortedby else ranking.hits
+            hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse) if sortedby else ranking.hits
             fallback = ranking.complete == 0 and ranking.total > 0 and len(plan.parsed.groups) > 1
-
-        def matched_without(name):
-            # Facet counts for a field ignore that field's own filter.
-            masks = [mask for other, mask in field_masks.items() if other != name] + [other_mask]
-            narrowed = _all_of(masks)
-            return query_matched & narrowed if narrowed is not None else query_matched
-
-        page = hits[start_offset:end_offset]
-        terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
-        return {
-            "results": self._results(searcher, page, result_class, highlight, terms),
-            "hits": int(matched.sum()),
-            "facets": {
-                "fields": {name: stats.value_counts(name, matched_without(name)) for name in facets or ()},
-                "dates": {name: stats.date_histogram(name, matched_without(name)) for name in date_facets or ()},
-                "queries": {},
-            },
-            "fallback": fallback,
-            "spelling_suggestion": None,
-        }
+        return Match(hits, matched, query_matched, field_masks, other_mask, fallback)
 
     def _sort(self, sort_by):
         if not sort_by:
@@ -320,10 +343,14 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
 
     def _sorted(self, searcher, matched, limit, sortedby, reverse):
         """(docnum, 0) of the first ``limit`` matched documents in field order (or index order)."""
-        docs = set(np.flatnonzero(matched).tolist())
-        if not docs:
+        docnums = np.flatnonzero(matched)
+        stats = self.stats()
+        if sortedby and len(sortedby) == 1 and sortedby[0] in self.schema and isinstance(self.schema[sortedby[0]], DATETIME):
+            ordered = stats.date_order(sortedby[0], docnums, newest_first=reverse)[:limit]
+            return [(int(d), 0.0) for d in ordered]
+        if not len(docnums):
             return []
-        raw = searcher.search(wq.Every(), limit=limit, filter=docs, sortedby=sortedby, reverse=reverse)
+        raw = searcher.search(wq.Every(), limit=limit, filter=set(docnums.tolist()), sortedby=sortedby, reverse=reverse)
         return [(raw.docnum(i), 0.0) for i in range(raw.scored_length())]
 
     def _results(self, searcher, page, result_class, highlight, terms):

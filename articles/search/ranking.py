@@ -154,6 +154,66 @@ class SearcherStats:
             self._postings_size -= len(ids)
         return found
 
+    def pks(self):
+        """The database pk of every document, by docnum (read once per index version)."""
+        if "pks" not in self._cache:
+            from haystack.constants import DJANGO_ID
+
+            reader = self.searcher.reader()
+            pks = np.zeros(self.size, dtype=np.int64)
+            for docnum in range(self.size):
+                if self.live[docnum]:
+                    pks[docnum] = int(reader.stored_fields(docnum)[DJANGO_ID])
+            self._cache["pks"] = pks
+        return self._cache["pks"]
+
+    def filter_mask(self, query):
+        """Boolean mask of the documents a filter query matches.
+
+        Date ranges and keyword terms are answered from the cached columns (a
+        Whoosh date range expands into many terms and takes tens of
+        milliseconds); anything else goes through ``docsets.query_docs``.
+        """
+        from whoosh import query as wq
+
+        from articles.search.docsets import query_docs
+
+        if isinstance(query, wq.DateRange):
+            days = self._days(query.fieldname)
+            mask = days > 0
+            if query.startdate is not None:
+                start = query.startdate.toordinal()
+                mask &= days > start if query.startexcl else days >= start
+            if query.enddate is not None:
+                end = query.enddate.toordinal()
+                mask &= days < end if query.endexcl else days <= end
+            return mask & self.live
+        if isinstance(query, wq.Term) and self._is_keyword(query.fieldname):
+            codes, values = self._codes(query.fieldname)
+            text = query.text.decode("utf-8") if isinstance(query.text, bytes) else query.text
+            return (codes == values.index(text)) & self.live if text in values else np.zeros(self.size, dtype=bool)
+        if isinstance(query, wq.Or):
+            masks = [self.filter_mask(sub) for sub in query.subqueries]
+            return np.logical_or.reduce(masks) if masks else np.zeros(self.size, dtype=bool)
+        if isinstance(query, wq.And):
+            return np.logical_and.reduce([self.filter_mask(sub) for sub in query.subqueries])
+        if isinstance(query, wq.Not):
+            return ~self.filter_mask(query.query) & self.live
+        return self.mask(query_docs(self.searcher, query))
+
+    def _is_keyword(self, fieldname):
+        from whoosh.fields import ID
+
+        field = self.searcher.schema[fieldname] if fieldname in self.searcher.schema else None
+        return isinstance(field, ID) and field.column_type is not None
+
+    def date_order(self, fieldname, docnums, newest_first):
+        """``docnums`` by date (undated last either way), then by docnum for ties."""
+        days = self._days(fieldname)[docnums]
+        undated = days == 0
+        key = -days if newest_first else days
+        return docnums[np.lexsort((docnums, key, undated))]
+
     def mask(self, docnums):
         mask = np.zeros(self.size, dtype=bool)
         if docnums:

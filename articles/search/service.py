@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from haystack import connections
 from haystack.query import SearchQuerySet
 
 from articles.models import Article
@@ -149,22 +150,27 @@ class SearchStream:
 
 
 def iter_search(text, sort="relevance", filters=None, chunk_size=1000):
-    """All results of a search in page order, read a chunk at a time so memory stays flat.
+    """All results of a search in page order, the articles read a chunk at a time.
 
-    Each chunk runs the search again (ranking is deterministic: score, then
-    index order), instead of holding every result of a large export at once.
+    The search runs once and keeps only (pk, score) per result; articles are
+    loaded a thousand at a time while the rows are written, so memory stays
+    flat however many rows an export has.
     """
     parsed = parse_query(text)
-    base = _search_queryset(parsed, sort, filters)
-    if base is None:
+    sqs = _search_queryset(parsed, sort, filters)
+    if sqs is None:
         return SearchStream(0, HighlightTerms(), False, iter(()))
-    total = base.count()
+    query = sqs.query
+    hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
+    queryset = connections["default"].get_unified_index().get_index(Article).read_queryset()
 
     def rows():
-        for offset in range(0, total, chunk_size):
-            chunk = base._clone()[offset:offset + chunk_size]
-            for position, result in enumerate(chunk, start=offset + 1):
-                yield position, result.score, result.object
+        for start in range(0, len(hits), chunk_size):
+            chunk = hits[start:start + chunk_size]
+            articles = queryset.in_bulk([pk for pk, _ in chunk])
+            for position, (pk, score) in enumerate(chunk, start=start + 1):
+                if pk in articles:
+                    yield position, score, articles[pk]
 
     scored = not parsed.is_empty and sort == "relevance"
-    return SearchStream(total, HighlightTerms.from_query(parsed), scored, rows())
+    return SearchStream(len(hits), HighlightTerms.from_query(parsed), scored, rows())
