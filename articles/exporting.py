@@ -125,9 +125,12 @@ def neutralise(value):
         return "true" if value else "false"
     if not isinstance(value, str):
         return str(value)
+    if not value or value[0].isalnum():
+        return value  # the common case (a letter or digit first), decided without a regex
     if value.startswith(_TRIGGERS) or value[_LEADING_INVISIBLE.match(value).end():].startswith(_TRIGGERS):
         return "'" + value
     return value
+
 
 
 def _cells(row, cols):
