@@ -35,7 +35,7 @@ def export(request):
     if not form.is_valid():
         return render(request, "articles/export.html", {"form": form}, status=400)
     data = form.cleaned_data
-    stream = iter_search(data["q"], sort=data["sort"], filters=form.filters())
+    stream = iter_search(data["q"], sort=data["sort"], filters=form.filters(), include_text=data["text"])
     large = stream.total > settings.EXPORT_MAX_DIRECT_ROWS
     if not data["confirm"] or large:
         # Say how many rows before anything is written; large exports go to the background.
@@ -71,7 +71,8 @@ def export_start(request):
     form = ExportForm(request.POST)
     if not form.is_valid():
         return render(request, "articles/export.html", {"form": form}, status=400)
-    stream = iter_search(form.cleaned_data["q"], sort=form.cleaned_data["sort"], filters=form.filters())
+    stream = iter_search(form.cleaned_data["q"], sort=form.cleaned_data["sort"], filters=form.filters(),
+                         include_text=form.cleaned_data["text"])
     log = _log(request, form, stream, background=True)
     run_export.enqueue(log.pk)
     return redirect("articles:export_status", log.pk)

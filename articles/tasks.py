@@ -35,7 +35,8 @@ def run_export(log_id):
     from articles.search.service import SearchFilters, iter_search
 
     log = ExportLog.objects.get(pk=log_id)
-    stream = iter_search(log.query, sort=log.sort, filters=SearchFilters.from_json(log.filters))
+    stream = iter_search(log.query, sort=log.sort, filters=SearchFilters.from_json(log.filters),
+                         include_text=log.include_text)
     progress = {"rows": 0}
 
     def on_row():

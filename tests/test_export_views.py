@@ -165,3 +165,15 @@ def test_archive_admins_read_the_export_log_in_the_admin(archive_admin_client, r
     html = archive_admin_client.get(reverse("admin:articles_exportlog_changelist")).content.decode()
     assert "النفط" in html and "researcher" in html
     assert archive_admin_client.get(reverse("admin:articles_exportlog_add")).status_code == 403
+
+
+def test_a_filter_only_export_without_text_snippets_each_articles_opening(researcher_client, articles):
+    from articles.search.highlight import HighlightTerms, plain_snippet
+
+    long_body = "افتتاحية " * 200 + "خاتمة"
+    article = Article.objects.create(title="طويل", body=long_body, category="رياضة", date=date(2015, 8, 4))
+    reindex_articles([article.pk])
+    _, body = download(researcher_client, category="رياضة", format="csv")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))}
+    assert rows[str(article.pk)]["snippet"] == plain_snippet(long_body, HighlightTerms())
+    assert rows[str(articles[3].pk)]["snippet"] == articles[3].body

@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models.functions import Substr
 from haystack.query import SearchQuerySet
 
-from articles.models import Article
+from articles.models import Article, Source, Story
 from articles.search.backend import ArabicQuery
-from articles.search.highlight import HighlightTerms
+from articles.search.highlight import SNIPPET_LENGTH, HighlightTerms
 from articles.search.query import parse_query
 
 SORTS = {
@@ -140,7 +141,7 @@ def suggest(parsed):
 
 EXPORT_FIELDS = (
     "external_id", "title", "body", "date", "date_precision", "category", "author", "url",
-    "source__name", "original_source__name", "story__lead_id",
+    "source_id", "original_source_id", "story_id",
 )
 
 
@@ -154,12 +155,14 @@ class SearchStream:
     rows: object  # iterator of (rank, score, article)
 
 
-def iter_search(text, sort="relevance", filters=None, chunk_size=1000):
+def iter_search(text, sort="relevance", filters=None, chunk_size=1000, include_text=True):
     """All results of a search in page order, the articles read a chunk at a time.
 
     The search runs once and keeps only (pk, score) per result; articles are
     loaded a thousand at a time while the rows are written, so memory stays
-    flat however many rows an export has.
+    flat however many rows an export has. Without ``include_text`` and
+    without query words, an article's snippet is its opening, so only that
+    much of the body is read.
     """
     parsed = parse_query(text)
     sqs = _search_queryset(parsed, sort, filters)
@@ -167,20 +170,30 @@ def iter_search(text, sort="relevance", filters=None, chunk_size=1000):
         return SearchStream(0, HighlightTerms(), False, iter(()))
     query = sqs.query
     hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
-    # Only what an export row shows: model instances are most of an export's time.
-    queryset = (
-        Article.objects.select_related("source", "original_source", "story")
-        .only(*EXPORT_FIELDS)
-        .order_by()
-    )
+    # Only what an export row shows: model instances are most of an export's
+    # time, so sources and stories (few) are read once and shared, not joined.
+    queryset = Article.objects.only(*EXPORT_FIELDS).order_by()
+    sources = Source.objects.in_bulk()
+    stories = {}
+    opening_only = not include_text and parsed.is_empty
+    if opening_only:
+        queryset = queryset.defer("body").annotate(opening=Substr("body", 1, SNIPPET_LENGTH * 2))
 
     def rows():
         for start in range(0, len(hits), chunk_size):
             chunk = hits[start:start + chunk_size]
             articles = queryset.in_bulk([pk for pk, _ in chunk])
+            wanted = {a.story_id for a in articles.values() if a.story_id and a.story_id not in stories}
+            stories.update(Story.objects.only("lead_id").in_bulk(wanted))
             for position, (pk, score) in enumerate(chunk, start=start + 1):
                 if pk in articles:
-                    yield position, score, articles[pk]
+                    article = articles[pk]
+                    article.source = sources.get(article.source_id)
+                    article.original_source = sources.get(article.original_source_id)
+                    article.story = stories.get(article.story_id)
+                    if opening_only:
+                        article.body = article.opening  # all the snippet reads
+                    yield position, score, article
 
     scored = not parsed.is_empty and sort == "relevance"
     return SearchStream(len(hits), HighlightTerms.from_query(parsed), scored, rows())

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user named {options['user']!r}.")
-        stream = iter_search(options["query"], sort=options["sort"], filters=filters)
+        stream = iter_search(options["query"], sort=options["sort"], filters=filters, include_text=options["text"])
         log = ExportLog.objects.create(
             user=user, query=options["query"], filters=filters.as_json(), sort=options["sort"],
             format=options["format"], include_text=options["text"], rows=stream.total,
