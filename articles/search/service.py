@@ -1,5 +1,6 @@
 """Searching the archive: the functions the pages, the commands, the exports and the benchmarks call."""
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -139,10 +140,15 @@ def suggest(parsed):
     return suggest_query(parsed)
 
 
-EXPORT_FIELDS = (
-    "external_id", "title", "body", "date", "date_precision", "category", "author", "url",
-    "source_id", "original_source_id", "story_id",
+# What an export row reads of an article (see exporting.article_row), built
+# from plain database rows: a model instance per row would cost more than
+# writing the row.
+ExportArticle = namedtuple(
+    "ExportArticle",
+    "pk external_id title body source original_source date date_precision category author url story_id is_story_lead",
 )
+EXPORT_COLUMNS = ("pk", "external_id", "title", "body", "source_id", "original_source_id", "date", "date_precision",
+                  "category", "author", "url", "story_id")
 
 
 @dataclass
@@ -152,7 +158,7 @@ class SearchStream:
     total: int
     terms: HighlightTerms
     scored: bool  # ranked by relevance, so scores and ranks mean something
-    rows: object  # iterator of (rank, score, article)
+    rows: object  # iterator of (rank, score, ExportArticle)
 
 
 def iter_search(text, sort="relevance", filters=None, chunk_size=1000, include_text=True):
@@ -170,30 +176,28 @@ def iter_search(text, sort="relevance", filters=None, chunk_size=1000, include_t
         return SearchStream(0, HighlightTerms(), False, iter(()))
     query = sqs.query
     hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
-    # Only what an export row shows: model instances are most of an export's
-    # time, so sources and stories (few) are read once and shared, not joined.
-    queryset = Article.objects.only(*EXPORT_FIELDS).order_by()
     sources = Source.objects.in_bulk()
-    stories = {}
-    opening_only = not include_text and parsed.is_empty
-    if opening_only:
-        queryset = queryset.defer("body").annotate(opening=Substr("body", 1, SNIPPET_LENGTH * 2))
+    leads = set(Story.objects.exclude(lead=None).values_list("lead_id", flat=True))
+    columns = list(EXPORT_COLUMNS)
+    rows_query = Article.objects.order_by()
+    if not include_text and parsed.is_empty:
+        # The snippet is then the body's opening: read no more of it.
+        rows_query = rows_query.annotate(opening=Substr("body", 1, SNIPPET_LENGTH * 2))
+        columns[columns.index("body")] = "opening"
 
     def rows():
         for start in range(0, len(hits), chunk_size):
             chunk = hits[start:start + chunk_size]
-            articles = queryset.in_bulk([pk for pk, _ in chunk])
-            wanted = {a.story_id for a in articles.values() if a.story_id and a.story_id not in stories}
-            stories.update(Story.objects.only("lead_id").in_bulk(wanted))
+            found = {row[0]: row for row in rows_query.filter(pk__in=[pk for pk, _ in chunk]).values_list(*columns)}
             for position, (pk, score) in enumerate(chunk, start=start + 1):
-                if pk in articles:
-                    article = articles[pk]
-                    article.source = sources.get(article.source_id)
-                    article.original_source = sources.get(article.original_source_id)
-                    article.story = stories.get(article.story_id)
-                    if opening_only:
-                        article.body = article.opening  # all the snippet reads
-                    yield position, score, article
+                if pk not in found:
+                    continue
+                (_, external_id, title, body, source_id, original_id, day, precision, category, author, url,
+                 story_id) = found[pk]
+                yield position, score, ExportArticle(
+                    pk, external_id, title, body, sources.get(source_id), sources.get(original_id), day, precision,
+                    category, author, url, story_id, pk in leads,
+                )
 
     scored = not parsed.is_empty and sort == "relevance"
     return SearchStream(len(hits), HighlightTerms.from_query(parsed), scored, rows())
