@@ -41,7 +41,7 @@ WORD_THRESHOLD = 0.30
 MAX_DAYS_APART = 3
 # Bodies with fewer triples than this are too short to call a story.
 MIN_SHINGLES = 8
-WORD_SET_CACHE = 20_000
+WORD_SET_CACHE = 5_000
 # Below this many articles, rarity means nothing and all words weigh the same.
 MIN_DOCUMENTS_FOR_IDF = 1000
 
