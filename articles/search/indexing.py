@@ -59,11 +59,6 @@ def mark_indexed(loads):
             )
 
 
-def remove_articles(pks):
-    backend, _ = _backend_and_index()
-    backend.remove_identifiers([identifier_for(pk) for pk in pks])
-
-
 class IndexQueue:
     """Indexes committed article pks during an import, through one write session.
 
