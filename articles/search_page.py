@@ -10,12 +10,17 @@ QUICK_RANGES = [("آخر أسبوع", 7), ("آخر شهر", 30), ("آخر سنة
 FACET_LABELS = {"source": "المصدر", "category": "التصنيف"}
 
 
-def _url(params, **changes):
+def query_string(params, **changes):
+    """``params`` without the page number, some replaced by lists of values (an empty list removes one)."""
     params = params.copy()
     params.pop("page", None)
     for key, values in changes.items():
         params.setlist(key, [v for v in values if v not in (None, "")])
-    return "?" + params.urlencode()
+    return params.urlencode()
+
+
+def _url(params, **changes):
+    return "?" + query_string(params, **changes)
 
 
 def facet_groups(params, facets, filters):

@@ -15,7 +15,7 @@ from collections import defaultdict
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import TEXT
 
-from articles.text import WORD_RE, is_stopword, normalise, stem
+from articles.text import is_stopword, stem, tokenise
 
 STEM_SUFFIX = "_stem"
 
@@ -30,7 +30,7 @@ def surface_words(text):
     last_text, last_words = _last_analysed
     if text is last_text:
         return last_words
-    words = WORD_RE.findall(normalise(text))
+    words = tokenise(text)
     _last_analysed = (text, words)
     return words
 
@@ -43,8 +43,8 @@ def stem_words(text):
 class _WordAnalyzer(Analyzer):
     """Whoosh ``Analyzer`` face of the same analysis, for Whoosh's generic paths.
 
-    Character offsets refer to the normalised text; highlighting maps them back
-    with ``articles.search.highlight``.
+    It gives words and positions only, no character offsets: highlighting
+    works on the original text itself (``articles.search.highlight``).
     """
 
     def words(self, text):

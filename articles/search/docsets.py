@@ -7,41 +7,44 @@ takes longer than the ranked search itself. Here term postings are read a
 block at a time and combined with set operations, which run in C.
 """
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
 
-def _leaf_ids(matcher):
-    # Whoosh 2.7's W3LeafMatcher keeps each block's ids in ``_ids``; reading
-    # them whole is the point of this module (Whoosh is pinned at 2.7.4).
-    if not hasattr(matcher, "_read_ids"):
-        return list(matcher.all_ids())
-    ids = []
-    while not matcher._atend:
-        matcher._read_ids()
-        ids.extend(matcher._ids)
-        matcher._next_block()
-    return ids
+def read_postings(searcher, fieldname, text):
+    """Per segment holding the term: (global docnums, term frequencies, deleted global docnums).
 
-
-def term_docs(searcher, fieldname, text):
-    docs = set()
+    Whoosh 2.7's W3LeafMatcher keeps a block's ids and weights in
+    ``_ids``/``_weights``; reading them a block at a time, not a document at
+    a time, is the point (Whoosh is pinned at 2.7.4). The one place that
+    reads postings this way: document sets here, ranking in ranking.py.
+    """
     for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
         try:
-            matcher = reader.postings(fieldname, text)
+            matcher = leaf.reader().postings(fieldname, text)
         except TermNotFound:
             continue
         deleted = frozenset()
         if isinstance(matcher, FilterMatcher):
             deleted, matcher = matcher._ids, matcher.child
-        ids = _leaf_ids(matcher)
-        if offset:
-            ids = [docnum + offset for docnum in ids]
-        docs.update(ids)
-        if deleted:
-            docs.difference_update(docnum + offset for docnum in deleted)
+        ids, freqs = [], []
+        while not matcher._atend:
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int32))
+            freqs.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+        if ids:
+            yield np.concatenate(ids) + offset, np.concatenate(freqs), {docnum + offset for docnum in deleted}
+
+
+def term_docs(searcher, fieldname, text):
+    docs = set()
+    for ids, _, deleted in read_postings(searcher, fieldname, text):
+        docs.update(ids.tolist())
+        docs -= deleted
     return docs
 
 

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import TermNotFound
 
 from articles.search.analysis import STEM_SUFFIX
+from articles.search.docsets import read_postings
 from articles.search.query import clause_query
 from articles.text import is_stopword, stem
 
@@ -222,29 +221,14 @@ class SearcherStats:
 
 
 def term_postings(searcher, fieldname, text):
-    """(global docnums, term frequencies) of one term as arrays, read a block at a time.
+    """(global docnums, term frequencies) of one term as arrays.
 
     Deleted documents are included; ranking drops them with ``SearcherStats.live``.
     """
-    ids, freqs = [], []
-    for leaf, offset in searcher.leaf_searchers():
-        try:
-            matcher = leaf.reader().postings(fieldname, text)
-        except TermNotFound:
-            continue
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child
-        # Whoosh 2.7's W3LeafMatcher keeps a block's ids and weights in
-        # _ids/_weights; reading them whole is the point (Whoosh is pinned).
-        while not matcher._atend:
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int32) + offset)
-            freqs.append(np.asarray(matcher._weights, dtype=np.float32))
-            matcher._next_block()
-    if not ids:
+    parts = list(read_postings(searcher, fieldname, text))
+    if not parts:
         return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
-    return np.concatenate(ids), np.concatenate(freqs)
+    return np.concatenate([ids for ids, _, _ in parts]), np.concatenate([freqs for _, freqs, _ in parts])
 
 
 @dataclass

@@ -1,6 +1,8 @@
 from django import template
 from hijridate import Gregorian
 
+from articles.search_page import query_string
+
 register = template.Library()
 
 EASTERN_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -26,12 +28,6 @@ def hijri(day):
 
 
 @register.simple_tag(takes_context=True)
-def query_with(context, **changes):
-    """The current page's query string with some parameters replaced (None removes one)."""
-    params = context["request"].GET.copy()
-    params.pop("page", None)
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value not in (None, ""):
-            params.setlist(key, value if isinstance(value, (list, tuple)) else [value])
-    return params.urlencode()
+def current_query(context):
+    """The current page's query string without its page number (for pagination and export links)."""
+    return query_string(context["request"].GET)
