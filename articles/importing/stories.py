@@ -112,16 +112,29 @@ class StoryGrouper:
         self.dates = {}
         self.word_sets = OrderedDict()  # a bounded cache: memory stays flat
         self._pending = {}
+        self.newest = 0  # the highest article pk seen
 
-    def _load(self):
+    def _load(self, ours):
         self.frequencies = DocumentFrequencies()
         self.lsh = MinHashLSH(threshold=SHINGLE_THRESHOLD, num_perm=NUM_PERM)
-        rows = Article.objects.exclude(minhash=None).values_list("pk", "minhash", "date").iterator(chunk_size=2000)
+        self._catch_up(ours)
+
+    def _catch_up(self, ours):
+        """Add the articles other imports saved since we last looked (``ours`` are this batch's).
+
+        Imports save their batches one at a time (``pipeline.lock_saving``),
+        so every article with a higher pk than the newest seen is new to us.
+        """
+        rows = (
+            Article.objects.exclude(minhash=None).filter(pk__gt=self.newest).exclude(pk__in=ours)
+            .values_list("pk", "minhash", "date").order_by().iterator(chunk_size=2000)
+        )
         with self.lsh.insertion_session() as session:
             for pk, data, date in rows:
                 minhash = LeanMinHash.deserialize(bytes(data))
                 self.signatures[pk], self.dates[pk] = minhash, date
                 session.insert(pk, minhash, check_duplication=False)
+                self.newest = max(self.newest, pk)
 
     def _words(self, pks):
         missing = [pk for pk in pks if pk not in self.word_sets]
@@ -154,8 +167,14 @@ class StoryGrouper:
 
     def add(self, articles):
         """Group ``articles`` (signed, then saved with pks) with the archive's earlier articles."""
+        # This batch's own articles are saved already; they go in one by one
+        # below, so that none is found similar to itself.
+        ours = [article.pk for article in articles]
         if self.lsh is None:
-            self._load()
+            self._load(ours)
+        else:
+            self._catch_up(ours)
+        self.newest = max([self.newest] + ours)
         same_story = {}
         for article in articles:
             word_set, minhash, size = self._pending.pop(id(article))
