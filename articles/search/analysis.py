@@ -15,7 +15,7 @@ from collections import defaultdict
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import TEXT
 
-from articles.text import is_stopword, stem, tokenise
+from articles.text import is_stopword, normalise, stem, tokenise
 
 STEM_SUFFIX = "_stem"
 
@@ -53,6 +53,16 @@ class _WordAnalyzer(Analyzer):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            # Whoosh's query parser hands over a whole term (a wildcard such as
+            # امريك* or *, a range end) to be normalised, not split into words.
+            token.text, token.boost, token.stopped = normalise(value), 1.0, False
+            if keeporiginal:
+                token.original = value
+            if positions:
+                token.pos = start_pos
+            yield token
+            return
         for pos, word in self.words(value):
             token.text = word
             token.boost = 1.0

@@ -67,6 +67,7 @@ def _search_queryset(parsed, sort, filters):
     if parsed.is_empty and not filters:
         return None
     sqs = SearchQuerySet().models(Article)
+    sqs.query.archive_search = True  # ranked by ranking.py; see backend.ArabicSearchQuery
     if not parsed.is_empty:
         sqs = sqs.filter(content=ArabicQuery(parsed.text))
     elif sort == "relevance":
