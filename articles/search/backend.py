@@ -43,7 +43,7 @@ from haystack.utils import get_identifier
 from whoosh import query as wq
 from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, IDLIST, KEYWORD, NGRAM, NGRAMWORDS, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
-from whoosh.qparser import FuzzyTermPlugin, QueryParser
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 from whoosh.writing import MERGE_SMALL
 
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
@@ -114,6 +114,30 @@ def _all_of(masks):
     return result
 
 
+class ExclusiveDATETIME(DATETIME):
+    """Whoosh's DATETIME, whose parsed ranges keep ``{`` and ``}`` (exclusive ends).
+
+    Whoosh 2.7.4 drops them, so haystack's ``__lt``/``__gt`` on a datetime
+    would include the moment itself.
+    """
+
+    def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
+        from whoosh.util.times import datetime_to_long
+
+        if start is None and end is None:
+            return wq.Every(fieldname, boost=boost)
+        # An inclusive range covers the whole of a partial date (2025 is the
+        # year); an exclusive end stops before its first moment, an exclusive
+        # start after its last.
+        if start is not None:
+            moment = self._parse_datestring(start)
+            start = datetime_to_long(moment.ceil() if startexcl else moment.floor())
+        if end is not None:
+            moment = self._parse_datestring(end)
+            end = datetime_to_long(moment.floor() if endexcl else moment.ceil())
+        return wq.NumericRange(fieldname, start, end, startexcl, endexcl, boost=boost)
+
+
 class ArabicWhooshSearchBackend(WhooshSearchBackend):
     def setup(self):
         from haystack import connections
@@ -131,7 +155,10 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         fields = connections[self.connection_alias].get_unified_index().all_searchfields()
         self.content_field_name, self.schema = self.build_schema(fields)
         # For haystack's query strings; the search box's text goes through query.py.
-        self.parser = QueryParser(self.content_field_name, schema=self.schema)
+        # Words are looked for in their normalised form and as light stems, as
+        # the search box's words are (query.py).
+        fieldnames = [self.content_field_name, self.content_field_name + STEM_SUFFIX]
+        self.parser = MultifieldParser([name for name in fieldnames if name in self.schema], self.schema)
         self.parser.add_plugins([FuzzyTermPlugin])
         if self.storage.index_exists():
             self.index = self.storage.open_index(schema=self.schema)
@@ -156,7 +183,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 else:
                     schema_fields[name] = IDLIST(stored=True, field_boost=boost)
             elif field_class.field_type in ("date", "datetime"):
-                schema_fields[name] = DATETIME(stored=stored, sortable=True)
+                schema_fields[name] = ExclusiveDATETIME(stored=stored, sortable=True)
             elif field_class.field_type == "integer":
                 schema_fields[name] = NUMERIC(stored=stored, numtype=int, sortable=True, field_boost=boost)
             elif field_class.field_type == "float":
