@@ -245,9 +245,9 @@ class StoryGrouper:
         Stories are never merged: two stories that one article resembles stay
         apart, so a chain of loose resemblances cannot snowball into one story.
         """
-        members = {m.pk: m.story_id for m in Article.objects.filter(pk__in=[pk for _, pk in similar])}
+        members = dict(Article.objects.filter(pk__in=[pk for _, pk in similar]).values_list("pk", "story_id"))
         story_id = next((members[pk] for _, pk in similar if members.get(pk)), None)
-        story = Story.objects.get(pk=story_id) if story_id else Story.objects.create()
+        story = Story(pk=story_id) if story_id else Story.objects.create()
         loose = [pk for pk, member_story in members.items() if member_story is None]
         Article.objects.filter(pk__in=[article.pk] + loose).update(story=story)
         article.story = story
