@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup demo bench browser-deps
+.PHONY: run test setup demo bench browser-deps opensearch opensearch-stop
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,3 +60,28 @@ test: $(INSTALLED) browser-deps node_modules/.installed
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/retrieval.py
+
+# A local 3-node OpenSearch cluster on 127.0.0.1 (HTTP 9200-9202) for
+# development and the tests marked `opensearch`; production runs OpenSearch's
+# own packages or a managed service (README). The launcher is built once with
+# Maven (OpenSearch's server and modules come from Maven Central); data and
+# logs go to var/opensearch/.
+OPENSEARCH_LAUNCHER := opensearch/target/opensearch-cluster-1.0.jar
+
+$(OPENSEARCH_LAUNCHER): opensearch/pom.xml $(wildcard opensearch/src/main/java/org/newsarchive/cluster/*.java)
+	@missing=""; \
+	command -v java >/dev/null 2>&1 || missing="default-jre-headless"; \
+	command -v mvn >/dev/null 2>&1 || missing="$$missing maven"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing for the OpenSearch launcher"; \
+		$(APT_GET) update -qq && \
+		$(APT_GET) install -y -qq --no-install-recommends $$missing; \
+	fi
+	mvn -B -q -f opensearch/pom.xml package
+	touch $@
+
+opensearch: $(OPENSEARCH_LAUNCHER)
+	python3 opensearch/cluster.py start
+
+opensearch-stop:
+	python3 opensearch/cluster.py stop
