@@ -242,17 +242,29 @@ class SearcherStats:
         return found
 
     def pks(self):
-        """The database pk of every document, by docnum (read once per index version)."""
-        if "pks" not in self._cache:
-            from haystack.constants import DJANGO_ID
+        """The database pk of every document, by docnum (0 for deleted ones)."""
+        pks = np.zeros(self.size, dtype=np.int64)
+        live = np.flatnonzero(self.live)
+        pks[live] = self.pks_for(live)
+        return pks
 
+    def pks_for(self, docnums):
+        """The database pks of ``docnums`` (live documents), each read once per index version.
+
+        Only the documents asked for are read: an export of a word query
+        reads its matches' stored fields, not the whole archive's.
+        """
+        from haystack.constants import DJANGO_ID
+
+        if "pks" not in self._cache:
+            self._cache["pks"] = np.full(self.size, -1, dtype=np.int64)
+        pks = self._cache["pks"]
+        docnums = np.asarray(docnums, dtype=np.int64)
+        missing = docnums[pks[docnums] < 0]
+        if len(missing):
             reader = self.searcher.reader()
-            pks = np.zeros(self.size, dtype=np.int64)
-            for docnum in range(self.size):
-                if self.live[docnum]:
-                    pks[docnum] = int(reader.stored_fields(docnum)[DJANGO_ID])
-            self._cache["pks"] = pks
-        return self._cache["pks"]
+            pks[missing] = [int(reader.stored_fields(docnum)[DJANGO_ID]) for docnum in missing.tolist()]
+        return pks[docnums]
 
     def filter_mask(self, query):
         """Boolean mask of the documents a filter query matches.
