@@ -121,22 +121,7 @@ class SearcherStats:
         Returns (granularity, [(first day, last day, count)]) over the matched date range.
         """
         days = self._days(fieldname)[matched]
-        days = days[days > 0]
-        if not len(days):
-            return ("day", [])
-        first, last = date.fromordinal(int(days.min())), date.fromordinal(int(days.max()))
-        if (last - first).days <= 62:
-            counts = np.bincount(days - days.min())
-            return ("day", [(date.fromordinal(int(days.min()) + i),) * 2 + (int(n),) for i, n in enumerate(counts)])
-        months = np.array([date.fromordinal(int(d)).year * 12 + date.fromordinal(int(d)).month - 1 for d in days])
-        counts = np.bincount(months - months.min())
-        buckets = []
-        for i, n in enumerate(counts):
-            year, month = divmod(int(months.min()) + i, 12)
-            start = date(year, month + 1, 1)
-            end = date(year + (month == 11), (month + 1) % 12 + 1, 1) - timedelta(days=1)
-            buckets.append((start, end, int(n)))
-        return ("month", buckets)
+        return day_histogram(days[days > 0])
 
     def postings(self, fieldname, text):
         """``term_postings``, remembered for this searcher."""
@@ -218,6 +203,28 @@ class SearcherStats:
         if docnums:
             mask[np.fromiter(docnums, dtype=np.int64, count=len(docnums))] = True
         return mask
+
+
+def day_histogram(days):
+    """(granularity, [(first day, last day, count)]) of day numbers (date.toordinal).
+
+    By day when the days span up to 62 days, else by month, over their range.
+    """
+    if not len(days):
+        return ("day", [])
+    first, last = date.fromordinal(int(days.min())), date.fromordinal(int(days.max()))
+    if (last - first).days <= 62:
+        counts = np.bincount(days - days.min())
+        return ("day", [(date.fromordinal(int(days.min()) + i),) * 2 + (int(n),) for i, n in enumerate(counts)])
+    months = np.array([date.fromordinal(int(d)).year * 12 + date.fromordinal(int(d)).month - 1 for d in days])
+    counts = np.bincount(months - months.min())
+    buckets = []
+    for i, n in enumerate(counts):
+        year, month = divmod(int(months.min()) + i, 12)
+        start = date(year, month + 1, 1)
+        end = date(year + (month == 11), (month + 1) % 12 + 1, 1) - timedelta(days=1)
+        buckets.append((start, end, int(n)))
+    return ("month", buckets)
 
 
 def term_postings(searcher, fieldname, text):
