@@ -189,7 +189,8 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress(self, job):
-        return f"{job.files_done} / {job.files_total}"
+        done = f"{job.files_done} / {job.files_total}"
+        return f"{done} ({job.stage})" if job.stage else done
 
     def has_change_permission(self, request, obj=None):
         return False  # a report is read, not edited

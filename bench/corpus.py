@@ -24,7 +24,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS_DIR = REPO.parent / "shared" / "data" / "saudinewsnet"
+# ../shared beside the clone; SHARED_DIR when the repository is checked out elsewhere.
+SHARED_DIR = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
+CORPUS_DIR = SHARED_DIR / "data" / "saudinewsnet"
 
 QUERIES = {
     "one word": ["السعودية", "الرياض", "النفط", "الحوثيين", "الهلال", "التعليم", "داعش", "مكة", "الاقتصاد", "الصحة"],
@@ -109,40 +111,52 @@ def main():
         print(json.dumps({"reindexed": len(pks), "index_seconds": round(elapsed, 1),
                           "index_articles_per_second": round(len(pks) / elapsed, 1)}))
 
+    for row in search_latency(args.repeat):
+        print(json.dumps(row, ensure_ascii=False))
+
+
+def backend_call(query):
+    """The backend's search call alone for ``query`` (ranking, counting, loading the page's 20 objects)."""
     from haystack import connections
 
     from articles.search.backend import SearchPlan
     from articles.search.query import parse_query
 
-    backend = connections["default"].get_backend()
+    return connections["default"].get_backend().search(SearchPlan(parsed=parse_query(query)), start_offset=0, end_offset=20)
+
+
+def search_latency(repeat):
+    """Rows of median and p95 ms of the backend call and of search_articles per QUERIES list (Django set up)."""
+    from articles.search.service import search_articles
+
     search_articles("تهيئة", highlight=False)
+    rows = []
     for label, queries in QUERIES.items():
-        # The backend's search call alone (ranking, counting, loading the page's 20 objects).
         times = []
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             for query in queries:
                 started = time.perf_counter()
-                backend.search(SearchPlan(parsed=parse_query(query)), start_offset=0, end_offset=20)
+                backend_call(query)
                 times.append((time.perf_counter() - started) * 1000)
-        print(json.dumps({"queries": label, "call": "backend.search", "search_ms_median": round(statistics.median(times), 1),
-                          "search_ms_p95": round(percentile(times, 0.95), 1)}, ensure_ascii=False))
+        rows.append({"queries": label, "call": "backend.search", "search_ms_median": round(statistics.median(times), 1),
+                     "search_ms_p95": round(percentile(times, 0.95), 1)})
     for label, queries in QUERIES.items():
         for highlight in (False, True):
             times = []
-            for _ in range(args.repeat):
+            for _ in range(repeat):
                 for query in queries:
                     started = time.perf_counter()
                     search_articles(query, limit=20, highlight=highlight)
                     times.append((time.perf_counter() - started) * 1000)
-            print(json.dumps({
+            rows.append({
                 "queries": label,
                 "call": "search_articles",
                 "page_of": 20,
                 "with_snippets": highlight,
                 "search_ms_median": round(statistics.median(times), 1),
                 "search_ms_p95": round(percentile(times, 0.95), 1),
-            }, ensure_ascii=False))
-
+            })
+    return rows
 
 if __name__ == "__main__":
     main()

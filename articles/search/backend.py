@@ -37,11 +37,12 @@ from haystack.utils import get_identifier
 from whoosh import query as wq
 from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
-from whoosh.writing import MERGE_SMALL
 
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
 from articles.search.docsets import query_docs
+from articles.search.codec import ArchiveCodec
 from articles.search.highlight import HighlightTerms, snippet
+from articles.search.merging import bounded_merge, optimise
 from articles.search.query import clause_query, content_groups, parse_query
 from articles.search.ranking import SearcherStats, rank
 
@@ -49,8 +50,12 @@ from articles.search.ranking import SearcherStats, rank
 # finish before giving up. Whoosh allows one writer per index.
 WRITE_LOCK_TIMEOUT = 1800.0
 # Per writer process; past it Whoosh sorts postings through temporary files.
-WRITER_MEMORY_MB = 768
+# Each writer process's peak memory is about this plus the Python process
+# itself: keep it well under what the machine gives one process.
+WRITER_MEMORY_MB = int(os.environ.get("WHOOSH_WRITER_MEMORY_MB") or 256)
 WRITER_PROCESSES = min(2, os.cpu_count() or 1)
+# Whoosh's format written without zlib's set-up cost per block and per document (codec.py).
+WRITER_CODEC = ArchiveCodec()
 PARALLEL_WRITE_MIN_DOCUMENTS = 500
 
 _ram_storage = threading.local()
@@ -159,7 +164,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
     # Writing -------------------------------------------------------------
 
     def _writer(self, parallel=False):
-        options = {"timeout": WRITE_LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MEMORY_MB}
+        options = {"timeout": WRITE_LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MEMORY_MB, "codec": WRITER_CODEC}
         if parallel and WRITER_PROCESSES > 1:
             # Large writes are analysed and written by one process per core,
             # each making its own segment.
@@ -212,7 +217,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         except Exception:
             writer.cancel()
             raise
-        writer.commit(mergetype=MERGE_SMALL)
+        writer.commit(mergetype=bounded_merge)
 
     def clear(self, models=None, commit=True):
         if not self.setup_complete:
@@ -234,10 +239,13 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         self.index = self.storage.open_index(schema=self.schema)
         self._local = threading.local()
 
-    def optimize(self):
+    def optimize(self, max_documents=None, on_stage=None):
+        """Merge the index's segments (in steps of ``max_documents``); see merging.py."""
         if not self.setup_complete:
             self.setup()
-        self._writer().commit(optimize=True)
+        optimise(self.index, max_documents=max_documents, on_stage=on_stage, timeout=WRITE_LOCK_TIMEOUT,
+                 codec=WRITER_CODEC)
+        self.index = self.storage.open_index(schema=self.schema)
 
     # Reading -------------------------------------------------------------
 
@@ -448,7 +456,7 @@ class WriteSession:
         # Committed even after an error: what was written is in the database
         # already, and the index should hold it.
         try:
-            self.writer.commit(mergetype=MERGE_SMALL)
+            self.writer.commit(mergetype=bounded_merge)
         except Exception:
             self.writer.cancel()
             raise
