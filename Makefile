@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup demo bench browser-deps opensearch opensearch-stop
+.PHONY: run test setup demo bench browser-deps opensearch opensearch-stop test-opensearch
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,3 +85,12 @@ opensearch: $(OPENSEARCH_LAUNCHER)
 
 opensearch-stop:
 	python3 opensearch/cluster.py stop
+
+# The search, page, export, import and command tests again with every index on
+# the cluster (start it first with `make opensearch`); tests/test_opensearch.py
+# runs in `make test` whenever a cluster answers.
+OPENSEARCH_SUITE := tests/test_search.py tests/test_views.py tests/test_query.py tests/test_importing.py \
+	tests/test_exporting.py tests/test_export_views.py tests/test_commands.py tests/test_admin.py
+
+test-opensearch: $(INSTALLED)
+	OPENSEARCH_TESTS=required $(BIN)/python -m pytest --search-engine=opensearch $(OPENSEARCH_SUITE)

@@ -222,6 +222,7 @@ def test_an_interrupted_import_is_completed_by_the_next_one(db, tmp_path):
     assert not Article.objects.filter(index_pending=True).exists()
 
 
+@pytest.mark.whoosh_only
 def test_a_second_writer_waits_for_the_first_instead_of_failing(demo_articles):
     backend = connections["default"].get_backend()
     index = connections["default"].get_unified_index().get_index(Article)

@@ -216,15 +216,7 @@ class SearcherStats:
         Returns (granularity, [(first day, last day, count)]) over the matched date range.
         """
         days = self._days(fieldname)[matched]
-        days = days[days > 0]
-        if not len(days):
-            return ("day", [])
-        first, last = int(days.min()), int(days.max())
-        if last - first <= 62:
-            granularity, boundaries = "day", np.arange(first, last + 2)
-        else:
-            granularity, boundaries = "month", month_boundaries(first, last)
-        return (granularity, date_buckets(days, boundaries))
+        return day_histogram(days[days > 0])
 
     def postings(self, fieldname, text):
         """``term_postings``, remembered for this searcher."""
@@ -318,6 +310,22 @@ class SearcherStats:
         if docnums:
             mask[np.fromiter(docnums, dtype=np.int64, count=len(docnums))] = True
         return mask
+
+
+def day_histogram(days):
+    """(granularity, [(first day, last day, count)]) of day numbers (date.toordinal).
+
+    By day when the days span up to 62 days, else by month, over their range.
+    Every engine's histogram is folded here.
+    """
+    if not len(days):
+        return ("day", [])
+    first, last = int(days.min()), int(days.max())
+    if last - first <= 62:
+        granularity, boundaries = "day", np.arange(first, last + 2)
+    else:
+        granularity, boundaries = "month", month_boundaries(first, last)
+    return (granularity, date_buckets(days, boundaries))
 
 
 def term_postings(searcher, fieldname, text):
