@@ -15,7 +15,7 @@ prefixes are scored by Whoosh (they need positions or term expansion).
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -116,27 +116,17 @@ class SearcherStats:
         return self._cache[key]
 
     def date_histogram(self, fieldname, matched):
-        """Counts of the matched documents by day (spans up to 62 days) or by month.
+        """Counts of the matched documents by day, for the days that have any.
 
-        Returns (granularity, [(first day, last day, count)]) over the matched date range.
+        Returns ("day", [(day, day, count)]) in date order; the search service
+        groups them into bars of a size that suits the span.
         """
         days = self._days(fieldname)[matched]
         days = days[days > 0]
         if not len(days):
             return ("day", [])
-        first, last = date.fromordinal(int(days.min())), date.fromordinal(int(days.max()))
-        if (last - first).days <= 62:
-            counts = np.bincount(days - days.min())
-            return ("day", [(date.fromordinal(int(days.min()) + i),) * 2 + (int(n),) for i, n in enumerate(counts)])
-        months = np.array([date.fromordinal(int(d)).year * 12 + date.fromordinal(int(d)).month - 1 for d in days])
-        counts = np.bincount(months - months.min())
-        buckets = []
-        for i, n in enumerate(counts):
-            year, month = divmod(int(months.min()) + i, 12)
-            start = date(year, month + 1, 1)
-            end = date(year + (month == 11), (month + 1) % 12 + 1, 1) - timedelta(days=1)
-            buckets.append((start, end, int(n)))
-        return ("month", buckets)
+        found, counts = np.unique(days, return_counts=True)
+        return ("day", [(date.fromordinal(int(d)),) * 2 + (int(n),) for d, n in zip(found, counts)])
 
     def postings(self, fieldname, text):
         """``term_postings``, remembered for this searcher."""
