@@ -9,14 +9,19 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup demo bench browser-deps opensearch opensearch-stop test-opensearch
+.PHONY: run test setup demo bench browser-deps messages opensearch opensearch-stop test-opensearch
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-setup: $(INSTALLED)
+# Arabic plural forms and wording: locale/ar/LC_MESSAGES/django.po compiled
+# to .mo with polib (only when the .po is newer).
+messages: $(INSTALLED)
+	$(BIN)/python manage.py compile_arabic_messages
+
+setup: $(INSTALLED) messages
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 
 demo: setup
@@ -55,7 +60,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
-test: $(INSTALLED) browser-deps node_modules/.installed
+test: $(INSTALLED) messages browser-deps node_modules/.installed
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)

@@ -211,9 +211,10 @@ class SearcherStats:
         return self._cache[key]
 
     def date_histogram(self, fieldname, matched):
-        """Counts of the matched documents by day (spans up to 62 days) or by month.
+        """Counts of the matched documents by day, for the days that have any.
 
-        Returns (granularity, [(first day, last day, count)]) over the matched date range.
+        Returns ("day", [(day, day, count)]) in date order; the search service
+        groups them into bars of a size that suits the span.
         """
         days = self._days(fieldname)[matched]
         return day_histogram(days[days > 0])
@@ -313,19 +314,15 @@ class SearcherStats:
 
 
 def day_histogram(days):
-    """(granularity, [(first day, last day, count)]) of day numbers (date.toordinal).
+    """("day", [(day, day, count)]) for the days (date.toordinal) that have any, in date order.
 
-    By day when the days span up to 62 days, else by month, over their range.
-    Every engine's histogram is folded here.
+    Every engine's histogram is counted here; ``search.histogram`` then folds
+    the days into bars of a size that suits the span.
     """
     if not len(days):
         return ("day", [])
-    first, last = int(days.min()), int(days.max())
-    if last - first <= 62:
-        granularity, boundaries = "day", np.arange(first, last + 2)
-    else:
-        granularity, boundaries = "month", month_boundaries(first, last)
-    return (granularity, date_buckets(days, boundaries))
+    found, counts = np.unique(days, return_counts=True)
+    return ("day", [(date.fromordinal(int(d)),) * 2 + (int(n),) for d, n in zip(found, counts)])
 
 
 def term_postings(searcher, fieldname, text):
