@@ -141,3 +141,60 @@ def test_the_migration_decodes_articles_stored_before(db):
     migration.decode_stored_entities(apps, None)
     article.refresh_from_db()
     assert (article.title, article.category, article.index_pending) == ('قمة "الرياض"', "سياسة & اقتصاد", True)
+
+
+def test_the_outlet_directory_names_feed_codes_and_urls_in_arabic(db):
+    from articles.models import Source
+
+    assert Source.for_name("aawsat").name == "الشرق الأوسط"
+    assert Source.for_name("sabq").name == "سبق"
+    assert Source.for_name("alweeam").name == "الوئام"
+    assert Source.for_name("3alyoum").name == "عين اليوم"
+    assert Source.for_name("وكالة الأنباء السعودية").name == "واس"
+    assert Source.for_url("http://www.alriyadh.com/1066713").name == "الرياض"
+    assert Source.for_url("https://www.bbc.com/arabic/middleeast-123").name == "بي بي سي عربي"
+    assert Source.for_url("https://gate.ahram.org.eg/News/1.aspx").name == "الأهرام"
+    assert Source.for_url("https://example.com/x") is None
+    assert Source.for_name("www.hespress.com").country == "المغرب"
+    directory = Source.objects.exclude(code="")
+    for country in ("السعودية", "قطر", "الإمارات", "لبنان", "سوريا", "الأردن", "مصر", "المغرب", "الجزائر", "تونس"):
+        assert directory.filter(country=country).exists(), country
+
+
+def test_sources_stored_under_feed_codes_are_merged_into_the_directory(db):
+    from articles.models import Article, Source, SourceAlias
+    from articles.outlets import load_directory
+
+    old = Source.for_name("aawsat")
+    # As an archive imported before the directory had it: a source named by its code.
+    SourceAlias.objects.filter(source__code="aawsat").delete()
+    Source.objects.filter(code="aawsat").delete()
+    old = Source.objects.create(name="aawsat")
+    SourceAlias.objects.create(source=old, name="aawsat")
+    article = Article.objects.create(title="خبر", body="نص", source=old)
+    Article.objects.filter(pk=article.pk).update(index_pending=False)
+    load_directory(Source, SourceAlias, Article, [
+        {"code": "aawsat", "name": "الشرق الأوسط", "country": "السعودية", "domains": ["aawsat.com"], "aliases": []},
+    ])
+    article.refresh_from_db()
+    assert (article.source.name, article.source.code, article.index_pending) == ("الشرق الأوسط", "aawsat", True)
+    assert Source.for_url("https://aawsat.com/home/article/1") == article.source
+
+
+def test_an_import_resolves_codes_and_urls_to_arabic_names_everywhere(editor_client, db, tmp_path):
+    import json
+
+    from articles.importing.pipeline import import_paths
+    from articles.models import Article
+
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps([
+        {"title": "خبر أول", "content": "افتتح أمير المنطقة مشروع الطريق الدائري الجديد اليوم.", "source": "sabq",
+         "url": "http://sabq.org/abc", "date_extracted": "2015-07-21 10:00:00"},
+        {"title": "خبر ثان", "content": "استقبل وزير الصحة وفدا طبيا زائرا لبحث التعاون في مشروع الطريق.",
+         "url": "http://www.okaz.com.sa/new/Issues/20150720/x.htm", "date_extracted": "2015-07-21 11:00:00"},
+    ], ensure_ascii=False), encoding="utf-8")
+    import_paths([path])
+    assert sorted(Article.objects.values_list("source__name", flat=True)) == ["سبق", "عكاظ"]
+    html = editor_client.get(reverse("articles:search"), {"q": "مشروع الطريق"}).content.decode()
+    assert 'value="سبق"' in html and ">سبق</bdi>" in html and "sabq" not in html.split("<main")[1].split("http://sabq")[0]

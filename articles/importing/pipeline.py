@@ -27,7 +27,7 @@ from articles.importing.dates import parse_date_value
 from articles.importing.metadata import extract
 from articles.importing.readers import MAX_FILE_BYTES, FileError, FileNotice, RecordError, read_file
 from articles.importing.stories import StoryGrouper
-from articles.models import Article, ImportFile, ImportJob, Source, body_fingerprint
+from articles.models import Article, ImportFile, ImportJob, Source, address_keys, body_fingerprint
 from articles.search.indexing import IndexQueue
 from articles.text import tokenise
 
@@ -206,6 +206,15 @@ class Importer:
             self.sources[name] = Source.for_name(name)
         return self.sources[name]
 
+    def _source_of_url(self, url):
+        """The directory's outlet an article's URL is on, when the record names no source."""
+        keys = address_keys(url) if url else []
+        if not keys:
+            return None
+        if ("url", keys[0]) not in self.sources:
+            self.sources[("url", keys[0])] = Source.for_url(url)
+        return self.sources[("url", keys[0])]
+
     def _save_batch(self, import_file, batch):
         # The body's words serve both the fingerprint and the story signature.
         words = [tokenise(fields.body) for fields in batch]
@@ -246,7 +255,7 @@ class Importer:
             title=(fields.title or fields.body[:80])[:500],
             title_derived=fields.title_derived,
             body=fields.body,
-            source=self._source(fields.source),
+            source=self._source(fields.source) or self._source_of_url(fields.url),
             original_source=self._source(fields.original_source),
             date=found.date if found else None,
             date_precision=found.precision if found else "",
