@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.importing.archives import iter_zip_members
@@ -32,6 +32,22 @@ from articles.search.indexing import IndexQueue
 from articles.text import tokenise
 
 BATCH_SIZE = 500
+# Any number: the PostgreSQL advisory lock every import takes to save a batch.
+SAVE_LOCK_KEY = 7_314_212_011
+
+
+def lock_saving():
+    """Wait until no other import is saving a batch; held until the transaction ends.
+
+    Two imports of the same files at once (the admin's worker and a
+    command-line import) would otherwise both find a record new and both
+    insert it. Holding this lock, a batch's duplicate check sees everything
+    the other imports committed. SQLite needs nothing: its transactions here
+    are EXCLUSIVE (settings.py), one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SAVE_LOCK_KEY])
 
 
 @dataclass
@@ -222,6 +238,7 @@ class Importer:
         external_ids = [fields.external_id for fields in batch if fields.external_id]
         duplicates = []
         with transaction.atomic():
+            lock_saving()
             by_fingerprint = dict(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk"))
             by_external_id = dict(
                 Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk")
