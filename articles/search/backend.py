@@ -362,28 +362,14 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         return [(raw.docnum(i), 0.0) for i in range(raw.scored_length())]
 
     def _results(self, searcher, page, result_class, highlight, terms):
-        from haystack import connections
-
         result_class = result_class or SearchResult
-        unified_index = connections[self.connection_alias].get_unified_index()
         rows = []
         for docnum, score in page:
             stored = searcher.stored_fields(docnum)
             app_label, model_name = stored[DJANGO_CT].split(".")
             extra = {k: self._to_python(v) for k, v in stored.items() if k not in (ID, DJANGO_CT, DJANGO_ID)}
             rows.append(result_class(app_label, model_name, stored[DJANGO_ID], score or 0, **extra))
-        # One query per model for the objects, instead of one per result.
-        by_model = {}
-        for result in rows:
-            by_model.setdefault(result.model, []).append(result)
-        for model, results in by_model.items():
-            index = unified_index.get_index(model)
-            objects = index.read_queryset().in_bulk([r.pk for r in results])
-            for result in results:
-                result._object = objects.get(int(result.pk)) if result.pk.isdigit() else objects.get(result.pk)
-                if highlight and result._object is not None and hasattr(index, "highlight_text"):
-                    result.highlighted = {"text": [snippet(index.highlight_text(result._object), terms)]}
-        return [r for r in rows if r._object is not None]
+        return attach_objects(self.connection_alias, rows, highlight, terms)
 
     def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
                        models=None, limit_to_registered_models=None, result_class=None, **kwargs):
@@ -407,6 +393,26 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         if isinstance(value, datetime):
             return value.replace(tzinfo=None)
         return super()._from_python(value)
+
+
+def attach_objects(connection_alias, rows, highlight, terms):
+    """Load each result's article from the database (one query per model) and, with
+    ``highlight``, cut its snippet from the original text; results whose article is
+    gone are dropped. Every engine's results go through here."""
+    from haystack import connections
+
+    unified_index = connections[connection_alias].get_unified_index()
+    by_model = {}
+    for result in rows:
+        by_model.setdefault(result.model, []).append(result)
+    for model, results in by_model.items():
+        index = unified_index.get_index(model)
+        objects = index.read_queryset().in_bulk([r.pk for r in results])
+        for result in results:
+            result._object = objects.get(int(result.pk)) if result.pk.isdigit() else objects.get(result.pk)
+            if highlight and result._object is not None and hasattr(index, "highlight_text"):
+                result.highlighted = {"text": [snippet(index.highlight_text(result._object), terms)]}
+    return [r for r in rows if r._object is not None]
 
 
 class WriteSession:

@@ -47,6 +47,8 @@ def reindex_articles(pks, batch_size=INDEX_BATCH_SIZE):
 
 def segment_count():
     backend, _ = _backend_and_index()
+    if hasattr(backend, "segment_count"):
+        return backend.segment_count()
     if not backend.setup_complete:
         backend.setup()
     return len(backend.storage.open_index(schema=backend.schema)._segments())

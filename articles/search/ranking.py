@@ -211,20 +211,13 @@ class SearcherStats:
         return self._cache[key]
 
     def date_histogram(self, fieldname, matched):
-        """Counts of the matched documents by day (spans up to 62 days) or by month.
+        """Counts of the matched documents by day, for the days that have any.
 
-        Returns (granularity, [(first day, last day, count)]) over the matched date range.
+        Returns ("day", [(day, day, count)]) in date order; the search service
+        groups them into bars of a size that suits the span.
         """
         days = self._days(fieldname)[matched]
-        days = days[days > 0]
-        if not len(days):
-            return ("day", [])
-        first, last = int(days.min()), int(days.max())
-        if last - first <= 62:
-            granularity, boundaries = "day", np.arange(first, last + 2)
-        else:
-            granularity, boundaries = "month", month_boundaries(first, last)
-        return (granularity, date_buckets(days, boundaries))
+        return day_histogram(days[days > 0])
 
     def postings(self, fieldname, text):
         """``term_postings``, remembered for this searcher."""
@@ -318,6 +311,18 @@ class SearcherStats:
         if docnums:
             mask[np.fromiter(docnums, dtype=np.int64, count=len(docnums))] = True
         return mask
+
+
+def day_histogram(days):
+    """("day", [(day, day, count)]) for the days (date.toordinal) that have any, in date order.
+
+    Every engine's histogram is counted here; ``search.histogram`` then folds
+    the days into bars of a size that suits the span.
+    """
+    if not len(days):
+        return ("day", [])
+    found, counts = np.unique(days, return_counts=True)
+    return ("day", [(date.fromordinal(int(d)),) * 2 + (int(n),) for d, n in zip(found, counts)])
 
 
 def term_postings(searcher, fieldname, text):
