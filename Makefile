@@ -9,14 +9,19 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup demo bench browser-deps opensearch opensearch-stop test-opensearch
+.PHONY: run test test-postgres postgres setup demo bench browser-deps messages opensearch opensearch-stop test-opensearch
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-setup: $(INSTALLED)
+# Arabic plural forms and wording: locale/ar/LC_MESSAGES/django.po compiled
+# to .mo with polib (only when the .po is newer).
+messages: $(INSTALLED)
+	$(BIN)/python manage.py compile_arabic_messages
+
+setup: $(INSTALLED) messages
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 
 demo: setup
@@ -55,8 +60,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
-test: $(INSTALLED) browser-deps node_modules/.installed
+test: $(INSTALLED) messages browser-deps node_modules/.installed
 	$(BIN)/python -m pytest
+
+# The same tests on PostgreSQL: .ci/with-postgres installs Debian's
+# postgresql when missing, starts a throw-away cluster on 127.0.0.1 for the
+# run (POSTGRES_PORT, or a free port) and removes it afterwards.
+test-postgres: $(INSTALLED) messages browser-deps node_modules/.installed
+	.ci/with-postgres $(BIN)/python -m pytest
+
+# A throw-away PostgreSQL cluster with a shell (or CMD) pointed at it through
+# DATABASE_URL, e.g. `make postgres CMD="make run"`.
+CMD ?= $(SHELL)
+postgres:
+	.ci/with-postgres $(CMD)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/retrieval.py

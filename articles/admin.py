@@ -28,8 +28,10 @@ class SourceAliasInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "alias_list", "article_count"]
-    search_fields = ["name", "aliases__name"]
+    list_display = ["name", "code", "country", "alias_list", "article_count"]
+    list_filter = ["country"]
+    search_fields = ["name", "code", "domains", "aliases__name"]
+    fields = ["name", "code", "country", "domains"]
     inlines = [SourceAliasInline]
 
     @admin.display(description=_("aliases"))

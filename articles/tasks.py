@@ -11,7 +11,7 @@ from django_tasks import task
 from articles.importing.pipeline import Importer
 from articles.models import ImportFile, ImportJob
 from articles.search.indexing import optimise_index, reindex_articles
-from articles.search.merging import MAX_SEGMENTS
+from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
 
 
 @task()
@@ -31,7 +31,7 @@ def optimise_index_later(job_id=None):
         jobs.update(stage=stage)
 
     try:
-        optimise_index(on_stage=on_stage, when_over=MAX_SEGMENTS)
+        optimise_index(max_documents=OPTIMISE_STEP_DOCUMENTS, on_stage=on_stage, when_over=MAX_SEGMENTS)
     finally:
         jobs.update(stage="")
 

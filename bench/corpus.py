@@ -6,11 +6,15 @@ index through the import pipeline, and prints articles per second end to
 end, peak memory, index size, how many articles were grouped into stories,
 and search-call latency (median, p95) for one-, two- and three-word queries.
 
-    python bench/corpus.py [--work-dir DIR] [--reuse] [--days N] [--reindex] [--engine opensearch]
+    python bench/corpus.py [--work-dir DIR] [--reuse] [--days N] [--reindex] [--database sqlite|postgres|both]
+                           [--engine whoosh|opensearch]
 
 ``--days N`` imports only the first N zips (to see memory stay flat as the
-corpus grows). ``--engine opensearch`` puts the index on the cluster at
-OPENSEARCH_URL (`make opensearch`), index ``bench-saudinewsnet``.
+corpus grows). ``--database postgres`` runs the same on a throw-away
+PostgreSQL cluster (``.ci/with-postgres``, started and removed by the
+benchmark); ``both`` runs SQLite, then PostgreSQL. ``--engine opensearch``
+puts the index on the cluster at OPENSEARCH_URL (`make opensearch`), index
+``bench-saudinewsnet``.
 """
 
 import argparse
@@ -19,6 +23,7 @@ import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +49,33 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def run_elsewhere(args):
+    """Run this benchmark again per database; PostgreSQL's inside a throw-away cluster."""
+    argv, skip = [], False
+    for arg in sys.argv[1:]:
+        if not skip and arg != "--database" and not arg.startswith("--database="):
+            argv.append(arg)
+        skip = arg == "--database"
+    status = 0
+    for database in ("sqlite", "postgres") if args.database == "both" else (args.database,):
+        command = [sys.executable, __file__, "--database", database, *argv]
+        if database == "postgres":
+            command = [str(REPO / ".ci" / "with-postgres"), *command]
+        env = {**os.environ, "NEWSARCHIVE_BENCH_POSTGRES": "1"} if database == "postgres" else os.environ
+        status |= subprocess.call(command, env=env)
+    return status
+
+
+def database_bytes(work_dir):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return cursor.fetchone()[0]
+    return (work_dir / "archive.sqlite3").stat().st_size
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsarchive-bench" / "saudinewsnet")
@@ -51,9 +83,17 @@ def main():
     parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
     parser.add_argument("--days", type=int, default=None, help="import only the first N daily zips")
     parser.add_argument("--reindex", action="store_true", help="also time rebuilding the index alone")
+    parser.add_argument("--corpus", type=Path, default=CORPUS_DIR, help="the folder of SaudiNewsNet zips")
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument("--engine", choices=("whoosh", "opensearch"), default="whoosh")
     args = parser.parse_args()
-    work_dir = args.work_dir / args.engine if args.engine != "whoosh" else args.work_dir
+    if args.database == "both" or (args.database == "postgres" and not os.environ.get("NEWSARCHIVE_BENCH_POSTGRES")):
+        sys.exit(run_elsewhere(args))
+    if args.database == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
+    work_dir = args.work_dir / args.database
+    if args.engine != "whoosh":
+        work_dir = work_dir / args.engine
     os.environ["SEARCH_ENGINE"] = args.engine
     os.environ.setdefault("OPENSEARCH_INDEX", "bench-saudinewsnet")
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -71,17 +111,19 @@ def main():
     from articles.models import Article, Story
     from articles.search.service import search_articles
 
-    figures = {"engine": args.engine}
-    if not (args.reuse and (work_dir / "archive.sqlite3").exists()):
+    figures = {"database": args.database, "engine": args.engine}
+    if args.database == "postgres" or not (args.reuse and (work_dir / "archive.sqlite3").exists()):
         for name in ("archive.sqlite3", "whoosh_index"):
             path = work_dir / name
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-        call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)  # a throw-away cluster's database is new, like a new SQLite file
         if args.engine == "opensearch":
             from haystack import connections
 
             connections["default"].get_backend().clear()
-        zips = sorted(CORPUS_DIR.glob("*.zip"))[: args.days]
+        zips = sorted(args.corpus.glob("*.zip"))[: args.days]
+        if not zips:
+            sys.exit(f"No SaudiNewsNet zips in {args.corpus}")
         started = time.perf_counter()
         job = import_paths(zips)
         elapsed = time.perf_counter() - started
@@ -100,7 +142,7 @@ def main():
     figures["stories"] = Story.objects.count()
     figures["largest_story"] = max(Story.objects.annotate(n=Count("articles")).values_list("n", flat=True), default=0)
     figures["index_mb"] = index_mb(args.engine, work_dir)
-    figures["database_mb"] = round((work_dir / "archive.sqlite3").stat().st_size / 1e6, 1)
+    figures["database_mb"] = round(database_bytes(work_dir) / 1e6, 1)
     print(json.dumps(figures, ensure_ascii=False))
 
     if args.reindex:

@@ -111,7 +111,7 @@ def test_it_filters_by_field_through_haystack(demo_articles):
 
     from articles.search.backend import ArabicQuery
 
-    source = Source.objects.create(name="سانا")
+    source = Source.for_name("سانا")
     Article.objects.filter(pk=demo_articles["channel"].pk).update(source=source)
     reindex_articles([demo_articles["channel"].pk])
     sqs = SearchQuerySet().filter(content=ArabicQuery("هيغسيث")).filter(source="سانا")

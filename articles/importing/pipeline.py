@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.importing.archives import iter_zip_members
@@ -27,11 +27,27 @@ from articles.importing.dates import parse_date_value
 from articles.importing.metadata import extract
 from articles.importing.readers import MAX_FILE_BYTES, FileError, FileNotice, RecordError, read_file
 from articles.importing.stories import StoryGrouper
-from articles.models import Article, ImportFile, ImportJob, Source, body_fingerprint
+from articles.models import Article, ImportFile, ImportJob, Source, address_keys, body_fingerprint
 from articles.search.indexing import IndexQueue
 from articles.text import tokenise
 
 BATCH_SIZE = 500
+# Any number: the PostgreSQL advisory lock every import takes to save a batch.
+SAVE_LOCK_KEY = 7_314_212_011
+
+
+def lock_saving():
+    """Wait until no other import is saving a batch; held until the transaction ends.
+
+    Two imports of the same files at once (the admin's worker and a
+    command-line import) would otherwise both find a record new and both
+    insert it. Holding this lock, a batch's duplicate check sees everything
+    the other imports committed. SQLite needs nothing: its transactions here
+    are EXCLUSIVE (settings.py), one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SAVE_LOCK_KEY])
 
 
 @dataclass
@@ -206,6 +222,15 @@ class Importer:
             self.sources[name] = Source.for_name(name)
         return self.sources[name]
 
+    def _source_of_url(self, url):
+        """The directory's outlet an article's URL is on, when the record names no source."""
+        keys = address_keys(url) if url else []
+        if not keys:
+            return None
+        if ("url", keys[0]) not in self.sources:
+            self.sources[("url", keys[0])] = Source.for_url(url)
+        return self.sources[("url", keys[0])]
+
     def _save_batch(self, import_file, batch):
         # The body's words serve both the fingerprint and the story signature.
         words = [tokenise(fields.body) for fields in batch]
@@ -213,6 +238,7 @@ class Importer:
         external_ids = [fields.external_id for fields in batch if fields.external_id]
         duplicates = []
         with transaction.atomic():
+            lock_saving()
             by_fingerprint = dict(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk"))
             by_external_id = dict(
                 Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk")
@@ -246,7 +272,7 @@ class Importer:
             title=(fields.title or fields.body[:80])[:500],
             title_derived=fields.title_derived,
             body=fields.body,
-            source=self._source(fields.source),
+            source=self._source(fields.source) or self._source_of_url(fields.url),
             original_source=self._source(fields.original_source),
             date=found.date if found else None,
             date_precision=found.precision if found else "",

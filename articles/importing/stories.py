@@ -30,6 +30,7 @@ from collections import Counter, OrderedDict
 from datetime import timedelta
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from django.db.models import Max
 from haystack import connections
 
 from articles.models import Article, Story
@@ -136,12 +137,15 @@ class StoryGrouper:
         self.days = OrderedDict()  # date (or None) -> pks held, least recently used first
         self.word_sets = OrderedDict()  # a bounded cache: memory stays flat
         self._pending = {}
+        self.newest = 0  # the highest article pk seen
 
     def _load(self):
         self.frequencies = DocumentFrequencies()
         self.lsh = MinHashLSH(threshold=SHINGLE_THRESHOLD, num_perm=NUM_PERM)
 
     def _hold(self, pk, minhash, date):
+        if pk in self.signatures:
+            return
         self.lsh.insert(pk, minhash, check_duplication=False)
         self.signatures[pk], self.dates[pk] = minhash, date
         self.days[date].append(pk)
@@ -174,6 +178,19 @@ class StoryGrouper:
                 self.lsh.remove(pk)
                 del self.signatures[pk], self.dates[pk]
                 held -= 1
+
+    def _catch_up(self, ours):
+        """Hold what other imports saved since we last looked, on the days held (``ours`` are this batch's).
+
+        Imports save their batches one at a time (``pipeline.lock_saving``),
+        so every article with a higher pk than the newest seen is new to us.
+        Days not held yet are read whole when a batch needs them.
+        """
+        rows = Article.objects.exclude(minhash=None).filter(pk__gt=self.newest).exclude(pk__in=ours)
+        dated = [day for day in self.days if day is not None]
+        rows = rows.filter(date__in=dated) | rows.filter(date=None) if None in self.days else rows.filter(date__in=dated)
+        for pk, data, date in rows.values_list("pk", "minhash", "date").order_by().iterator(chunk_size=2000):
+            self._hold(pk, LeanMinHash.deserialize(bytes(data)), date)
 
     def held(self):
         """How many signatures are in memory."""
@@ -213,13 +230,20 @@ class StoryGrouper:
 
     def add(self, articles):
         """Group ``articles`` (signed, then saved with pks) with the archive's earlier articles."""
+        # This batch's own articles are saved already; they go in one by one
+        # below, so that none is found similar to itself.
+        ours = [article.pk for article in articles]
         if self.lsh is None:
             self._load()
+            self.newest = Article.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        else:
+            self._catch_up(ours)
+        self.newest = max([self.newest] + ours)
         wanted = {None}
         for article in articles:
             if article.date is not None:
                 wanted.update(article.date + timedelta(days=d) for d in range(-MAX_DAYS_APART, MAX_DAYS_APART + 1))
-        self._load_days(wanted, skip={article.pk for article in articles})
+        self._load_days(wanted, skip=set(ours))
         same_story = {}
         for article in articles:
             word_set, minhash, size = self._pending.pop(id(article))

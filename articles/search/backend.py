@@ -306,8 +306,8 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return []
         stats = self.stats()
         match = self._match(stats, plan, sort_by, stats.size)
-        pks = stats.pks()
-        return [(int(pks[docnum]), score) for docnum, score in match.hits]
+        pks = stats.pks_for([docnum for docnum, _ in match.hits]).tolist()
+        return [(pk, score) for pk, (_, score) in zip(pks, match.hits)]
 
     def _match(self, stats, plan, sort_by, limit):
         """The ranked (or sorted) first ``limit`` hits and the masks facets need."""

@@ -211,9 +211,10 @@ class SearcherStats:
         return self._cache[key]
 
     def date_histogram(self, fieldname, matched):
-        """Counts of the matched documents by day (spans up to 62 days) or by month.
+        """Counts of the matched documents by day, for the days that have any.
 
-        Returns (granularity, [(first day, last day, count)]) over the matched date range.
+        Returns ("day", [(day, day, count)]) in date order; the search service
+        groups them into bars of a size that suits the span.
         """
         days = self._days(fieldname)[matched]
         return day_histogram(days[days > 0])
@@ -234,17 +235,29 @@ class SearcherStats:
         return found
 
     def pks(self):
-        """The database pk of every document, by docnum (read once per index version)."""
-        if "pks" not in self._cache:
-            from haystack.constants import DJANGO_ID
+        """The database pk of every document, by docnum (0 for deleted ones)."""
+        pks = np.zeros(self.size, dtype=np.int64)
+        live = np.flatnonzero(self.live)
+        pks[live] = self.pks_for(live)
+        return pks
 
+    def pks_for(self, docnums):
+        """The database pks of ``docnums`` (live documents), each read once per index version.
+
+        Only the documents asked for are read: an export of a word query
+        reads its matches' stored fields, not the whole archive's.
+        """
+        from haystack.constants import DJANGO_ID
+
+        if "pks" not in self._cache:
+            self._cache["pks"] = np.full(self.size, -1, dtype=np.int64)
+        pks = self._cache["pks"]
+        docnums = np.asarray(docnums, dtype=np.int64)
+        missing = docnums[pks[docnums] < 0]
+        if len(missing):
             reader = self.searcher.reader()
-            pks = np.zeros(self.size, dtype=np.int64)
-            for docnum in range(self.size):
-                if self.live[docnum]:
-                    pks[docnum] = int(reader.stored_fields(docnum)[DJANGO_ID])
-            self._cache["pks"] = pks
-        return self._cache["pks"]
+            pks[missing] = [int(reader.stored_fields(docnum)[DJANGO_ID]) for docnum in missing.tolist()]
+        return pks[docnums]
 
     def filter_mask(self, query):
         """Boolean mask of the documents a filter query matches.
@@ -301,19 +314,15 @@ class SearcherStats:
 
 
 def day_histogram(days):
-    """(granularity, [(first day, last day, count)]) of day numbers (date.toordinal).
+    """("day", [(day, day, count)]) for the days (date.toordinal) that have any, in date order.
 
-    By day when the days span up to 62 days, else by month, over their range.
-    Every engine's histogram is folded here.
+    Every engine's histogram is counted here; ``search.histogram`` then folds
+    the days into bars of a size that suits the span.
     """
     if not len(days):
         return ("day", [])
-    first, last = int(days.min()), int(days.max())
-    if last - first <= 62:
-        granularity, boundaries = "day", np.arange(first, last + 2)
-    else:
-        granularity, boundaries = "month", month_boundaries(first, last)
-    return (granularity, date_buckets(days, boundaries))
+    found, counts = np.unique(days, return_counts=True)
+    return ("day", [(date.fromordinal(int(d)),) * 2 + (int(n),) for d, n in zip(found, counts)])
 
 
 def term_postings(searcher, fieldname, text):

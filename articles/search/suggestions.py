@@ -68,7 +68,10 @@ def suggest_query(parsed):
             changed = True
         else:
             words.append(clause.typed)
-    return " ".join(words) if changed else ""
+    if not changed:
+        return ""
+    # The words kept are spelt as the archive spells them too: الخارجيه → الخارجية.
+    return " ".join(_spelt_as_written(searcher, fieldname, clause, word) for clause, word in zip(clauses, words))
 
 
 def _suggest_on_cluster(backend, clauses):
@@ -101,3 +104,21 @@ def _written_as(pk, term):
         if word == term:
             return araby.strip_tashkeel(body[offsets[start]:offsets[end - 1] + 1])
     return term
+
+
+# Letters the normalisation folds together that a writer does not: a final
+# ه typed for ة, ي for ى.
+FINAL_LETTERS = {"ه": "ة", "ي": "ى", "ى": "ي"}
+
+
+def _spelt_as_written(searcher, fieldname, clause, word):
+    """``word`` with its final ه/ة or ي/ى as the archive writes the same word, when that is the only difference."""
+    if word != clause.typed or not word or word[-1] not in FINAL_LETTERS:
+        return word
+    if searcher.doc_frequency(fieldname, clause.words[0]) == 0:
+        return word
+    written = written_form(searcher, fieldname, clause.words[0])
+    bare = araby.strip_tashkeel(word)
+    if written[:-1] == bare[:-1] and written[-1] == FINAL_LETTERS[bare[-1]]:
+        return written
+    return word
