@@ -59,6 +59,26 @@ class SearchOutcome:
     histogram: tuple = ("day", [])  # (granularity, [(first day, last day, count)])
     suggestion: str = ""  # "did you mean", in words as the archive writes them
     versions: dict = field(default_factory=dict)  # {story id: number of articles}
+    # How many of ``total`` have a query word as written (with its clitics and
+    # plurals); the rest matched only through a related form, another
+    # spelling or a near word (``expansions`` says which were searched).
+    total_as_written: int = 0
+    facets_as_written: dict = field(default_factory=dict)  # {"source": {name: count}, ...}
+    expansions: dict = field(default_factory=dict)  # {word: expansion.WordExpansion}
+
+    @property
+    def total_related_only(self):
+        return self.total - self.total_as_written
+
+    @property
+    def spellings_searched(self):
+        """[(word, [other spellings])] the search added."""
+        return [(e.word, e.spellings) for e in self.expansions.values() if e.spellings]
+
+    @property
+    def near_words_searched(self):
+        """[(word, [near stems])] for words the archive has in no form."""
+        return [(e.word, e.near) for e in self.expansions.values() if e.near]
 
 
 def _search_queryset(parsed, sort, filters):
@@ -109,6 +129,9 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
     outcome.results = list(sqs[offset:offset + limit])
     outcome.total = sqs.count()
     outcome.fallback = sqs.query.fallback
+    outcome.total_as_written = min(outcome.total, sqs.query.hits_as_written)
+    outcome.facets_as_written = sqs.query.facets_as_written
+    outcome.expansions = sqs.query.expansions
     if facets:
         counts = sqs.query._facet_counts or {}
         outcome.facets = {name: counts.get("fields", {}).get(name, []) for name in FACET_FIELDS}
@@ -200,4 +223,16 @@ def iter_search(text, sort="relevance", filters=None, chunk_size=1000, include_t
                 )
 
     scored = not parsed.is_empty and sort == "relevance"
-    return SearchStream(len(hits), HighlightTerms.from_query(parsed), scored, rows())
+    return SearchStream(len(hits), highlight_terms(parsed), scored, rows())
+
+
+def highlight_terms(parsed):
+    """What to mark for a parsed query, with the related forms and spellings its search adds."""
+    from haystack import connections
+
+    from articles.search.expansion import expand_query
+
+    backend = connections["default"].get_backend()
+    if parsed.is_empty:
+        return HighlightTerms.from_query(parsed)
+    return HighlightTerms.from_query(parsed, expand_query(backend.stats(), backend.content_field_name, parsed))
