@@ -9,6 +9,11 @@ query times.
     python bench/retrieval.py [--sets xquad_ar snn_title2body xquad_plus_news] [--engine whoosh opensearch]
                               [--work-dir DIR] [--reuse]
 
+Each query set is split in two fixed halves (``half_of``): tune constants on
+"tune" and report "held_out" beside it. With --reuse, an index built by an
+earlier run is kept when the analysis (``articles.text``, ``analysis.py``)
+has not changed since; otherwise the set is imported again.
+
 Each set and engine runs in its own process, with its own data folder. With
 ``--engine opensearch`` the index lives on the cluster at OPENSEARCH_URL
 (`make opensearch`), in an index of its own per set (``bench-<set>``).
@@ -16,6 +21,7 @@ Each set and engine runs in its own process, with its own data folder. With
 
 import argparse
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -30,6 +36,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = REPO.parent / "shared" / "data" / "eval"
 SETS = ["xquad_ar", "snn_title2body", "xquad_plus_news"]
+# Lucene 9.9.1 ArabicAnalyzer + BM25, measured on the same files (../shared/data/README.md).
+LUCENE_MRR10 = {"xquad_ar": 0.923, "snn_title2body": 0.631, "xquad_plus_news": 0.830}
+
+
+def half_of(query_id):
+    """"tune" or "held_out": a fixed split of each query set, the same on every run and machine.
+
+    Constants are chosen on the tuning half; the held-out half says whether
+    they carry over to questions they were not chosen on.
+    """
+    return "tune" if hashlib.sha1(query_id.encode("utf-8")).digest()[0] % 2 == 0 else "held_out"
 ENGINES = ["whoosh", "opensearch"]
 
 
@@ -54,6 +71,23 @@ def save_merged_ids(job, corpus, work_dir):
             line = int(origin.rsplit(":", 1)[1])
             merged.setdefault(pk, []).append(str(json.loads(lines[line - 1])["id"]))
     (work_dir / "merged_ids.json").write_text(json.dumps(merged))
+
+
+def analysis_fingerprint(set_dir, work_dir, documents=300):
+    """A hash of what the index fields hold for the corpus's first documents.
+
+    An index built with the same analysis can be reused (--reuse); one built
+    before the analysis changed cannot.
+    """
+    from articles.search.analysis import stem_words, surface_words
+
+    digest = hashlib.sha1()
+    with open(corpus_file(set_dir, work_dir), encoding="utf-8") as lines:
+        for _, line in zip(range(documents), lines):
+            record = json.loads(line)
+            text = f"{record.get('title') or ''}\n{record.get('text') or ''}"
+            digest.update(repr((surface_words(text), stem_words(text))).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def read_qrels(path):
@@ -138,13 +172,16 @@ def run_one(set_name, eval_dir, work_dir, reuse, engine="whoosh", database_from=
     from articles.search.service import search_articles
 
     figures = {"set": set_name, "engine": engine}
+    fingerprint = analysis_fingerprint(set_dir, work_dir)
+    fingerprint_file = work_dir / "analysis.sha1"
+    same_analysis = fingerprint_file.exists() and fingerprint_file.read_text() == fingerprint
     if database_from:
         copy_database(database_from / set_name, work_dir)
         call_command("migrate", verbosity=0)
         elapsed = reindex_all()
         figures["index_seconds"] = round(elapsed, 1)
         figures["index_articles_per_second"] = round(Article.objects.count() / elapsed, 1)
-    elif not (reuse and (work_dir / "archive.sqlite3").exists()):
+    elif not (reuse and same_analysis and (work_dir / "archive.sqlite3").exists()):
         for name in ("archive.sqlite3", "whoosh_index"):
             path = work_dir / name
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
@@ -158,6 +195,7 @@ def run_one(set_name, eval_dir, work_dir, reuse, engine="whoosh", database_from=
         report = import_paths([corpus])
         elapsed = time.perf_counter() - started
         save_merged_ids(report, corpus, work_dir)
+        fingerprint_file.write_text(fingerprint)
         figures["import_seconds"] = round(elapsed, 1)
         figures["import_articles_per_second"] = round(report.imported / elapsed, 1)
         figures["imported"] = report.imported
@@ -169,7 +207,7 @@ def run_one(set_name, eval_dir, work_dir, reuse, engine="whoosh", database_from=
     qrels = read_qrels(set_dir / "qrels.tsv")
     queries = [json.loads(line) for line in (set_dir / "queries.jsonl").read_text(encoding="utf-8").splitlines() if line]
     search_articles("تهيئة", limit=10, highlight=False)  # open the searcher before timing
-    totals = [0.0, 0.0, 0.0, 0.0]
+    totals = {name: [0.0, 0.0, 0.0, 0.0, 0] for name in ("all", "tune", "held_out")}
     zero_hits = 0
     fallbacks = 0
     times = []
@@ -182,16 +220,22 @@ def run_one(set_name, eval_dir, work_dir, reuse, engine="whoosh", database_from=
                   for doc_id in [result.object.external_id, *merged.get(result.object.pk, [])]]
         zero_hits += not ranked
         fallbacks += outcome.fallback
-        for i, value in enumerate(score(ranked, qrels.get(query["id"], set()))):
-            totals[i] += value
+        for name in ("all", half_of(query["id"])):
+            for i, value in enumerate(score(ranked, qrels.get(query["id"], set()))):
+                totals[name][i] += value
+            totals[name][4] += 1
     n = len(queries)
     figures.update(
         {
             "queries": n,
-            "MRR@10": round(totals[0] / n, 3),
-            "Recall@10": round(totals[1] / n, 3),
-            "Recall@100": round(totals[2] / n, 3),
-            "nDCG@10": round(totals[3] / n, 3),
+            "MRR@10": round(totals["all"][0] / n, 3),
+            "Recall@10": round(totals["all"][1] / n, 3),
+            "Recall@100": round(totals["all"][2] / n, 3),
+            "nDCG@10": round(totals["all"][3] / n, 3),
+            "MRR@10_tune": round(totals["tune"][0] / max(1, totals["tune"][4]), 3),
+            "MRR@10_held_out": round(totals["held_out"][0] / max(1, totals["held_out"][4]), 3),
+            "Recall@10_held_out": round(totals["held_out"][1] / max(1, totals["held_out"][4]), 3),
+            "lucene_MRR@10": LUCENE_MRR10.get(set_name),
             "zero_hit_rate": round(zero_hits / n, 4),
             "fallback_rate": round(fallbacks / n, 3),
             "query_ms_median": round(statistics.median(times), 1),

@@ -48,6 +48,7 @@ from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
 from articles.search.docsets import query_docs
 from articles.search.codec import ArchiveCodec
+from articles.search.expansion import expand_query
 from articles.search.highlight import HighlightTerms, snippet
 from articles.search.merging import bounded_merge, optimise
 from articles.search.query import clause_query, content_groups, parse_query
@@ -94,12 +95,20 @@ class Match:
     field_masks: dict  # filter masks by field
     other_mask: object  # the filters on no single field, or None
     fallback: bool
+    as_written: np.ndarray = None  # matches with a query word as written (filters applied)
+    written_query: np.ndarray = None  # the same before filters
+    expansions: dict = field(default_factory=dict)  # {word: expansion.WordExpansion}
 
     def without(self, name):
         """The matches with every filter but ``name``'s: a field's facet counts ignore its own filter."""
         masks = [mask for other, mask in self.field_masks.items() if other != name] + [self.other_mask]
         narrowed = _all_of(masks)
         return self.query_matched & narrowed if narrowed is not None else self.query_matched
+
+    def written_without(self, name):
+        """``without(name)`` limited to the articles with a query word as written."""
+        matched = self.without(name)
+        return matched & self.written_query if self.written_query is not None else matched
 
 
 def _and_parts(query):
@@ -359,7 +368,9 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         stats = self.stats()
         match = self._match(stats, plan, sort_by, end_offset)
         page = match.hits[start_offset:end_offset]
-        terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
+        terms = (HighlightTerms.from_query(plan.parsed, match.expansions) if plan.parsed is not None
+                 else HighlightTerms())
+        written = match.as_written if match.as_written is not None else match.matched
         return {
             "results": self._results(stats.searcher, page, result_class, highlight, terms),
             "hits": int(match.matched.sum()),
@@ -370,6 +381,10 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             },
             "fallback": match.fallback,
             "spelling_suggestion": None,
+            "hits_as_written": int((written & match.matched).sum()),
+            "facets_as_written": {name: dict(stats.value_counts(name, match.written_without(name)))
+                                  for name in facets or ()},
+            "expansions": match.expansions,
         }
 
     def all_hits(self, plan, sort_by=None):
@@ -392,6 +407,8 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         other_mask = stats.filter_mask(wq.And(other_filters)) if other_filters else None
         allowed = _all_of(list(field_masks.values()) + [other_mask])
         fallback = False
+        as_written = written_query = None
+        expansions = {}
         if plan.parsed is None:
             query_matched = stats.live
             matched = query_matched & allowed if allowed is not None else query_matched
@@ -403,18 +420,24 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 for clause in plan.parsed.excluded:
                     docs |= query_docs(stats.searcher, clause_query(self.content_field_name, clause))
                 excluded = stats.mask(docs)
+            groups = content_groups(plan.parsed)
+            expansions = expand_query(stats, self.content_field_name, plan.parsed)
             ranking = rank(
                 stats,
-                content_groups(plan.parsed),
+                groups,
                 limit=0 if sortedby else limit,
                 allowed=allowed,
                 fieldname=self.content_field_name,
                 excluded=excluded,
+                expansions=expansions,
             )
+            as_written = ranking.as_written
+            written_query = ranking.written_query
             query_matched, matched = ranking.query_matched, ranking.matched
             hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse) if sortedby else ranking.hits
             fallback = ranking.complete == 0 and ranking.total > 0 and len(plan.parsed.groups) > 1
-        return Match(hits, matched, query_matched, field_masks, other_mask, fallback)
+        return Match(hits, matched, query_matched, field_masks, other_mask, fallback, as_written, written_query,
+                     expansions)
 
     def _sort(self, sort_by):
         if not sort_by:
@@ -562,6 +585,9 @@ class ArabicSearchQuery(WhooshSearchQuery):
 
     fallback = False
     archive_search = False
+    hits_as_written = 0
+    facets_as_written = {}
+    expansions = {}
 
     def run(self, spelling_query=None, **kwargs):
         # Haystack keeps only results, hits, facets and spelling: keep the
@@ -575,11 +601,17 @@ class ArabicSearchQuery(WhooshSearchQuery):
         self._facet_counts = self.post_process_facets(results)
         self._spelling_suggestion = results.get("spelling_suggestion")
         self.fallback = results.get("fallback", False)
+        self.hits_as_written = results.get("hits_as_written", self._hit_count)
+        self.facets_as_written = results.get("facets_as_written", {})
+        self.expansions = results.get("expansions", {})
 
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)
         clone.fallback = self.fallback
         clone.archive_search = self.archive_search
+        clone.hits_as_written = self.hits_as_written
+        clone.facets_as_written = self.facets_as_written
+        clone.expansions = self.expansions
         return clone
 
     def build_query(self):
