@@ -258,6 +258,9 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True, help_text=_("Why the whole import stopped, if it did."))
     files_total = models.PositiveIntegerField(default=0)
     files_done = models.PositiveIntegerField(default=0)
+    # Records read so far (imported, duplicate or failed), counted batch by
+    # batch while the import runs, so a large file shows progress.
+    records_done = models.PositiveIntegerField(_("records processed"), default=0)
     imported = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)

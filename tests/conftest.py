@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from haystack import connections
 
-from tests.base import DEMO_DIR
+from tests.base import DEMO_SAMPLES
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def demo_articles(db):
     from articles.importing.pipeline import import_paths
     from articles.models import Article
 
-    job = import_paths([DEMO_DIR], today=date(2026, 11, 21))
+    job = import_paths(DEMO_SAMPLES, today=date(2026, 11, 21))
     assert (job.imported, job.failed) == (2, 0)
     by_file = {}
     for import_file in job.files.all():
