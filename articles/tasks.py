@@ -6,6 +6,7 @@ writer; a command-line import running meanwhile waits for Whoosh's lock.
 
 import tempfile
 
+from django.db.models import F
 from django_tasks import task
 
 from articles.importing.pipeline import Importer
@@ -18,7 +19,13 @@ from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
 def run_import_job(job_id):
     job = ImportJob.objects.get(pk=job_id)
     files = job.files.filter(parent=None).exclude(status=ImportFile.Status.FAILED).order_by("pk")
-    Importer(job).run(list(files))
+
+    def count_records(handled):
+        # An update of its own, so the admin page sees it while the file is still being read.
+        ImportJob.objects.filter(pk=job.pk).update(records_done=F("records_done") + handled)
+        job.records_done += handled  # the importer's last save of the job writes this total
+
+    Importer(job, on_records=count_records).run(list(files))
     optimise_index_later.enqueue(job_id)
 
 

@@ -26,9 +26,12 @@ def search(request):
     every_version = bool(data.get("versions"))
     filters = form.filters() if not form.errors else SearchFilters()
     per_page = settings.SEARCH_RESULTS_PER_PAGE
+    # No query and no filter: the front page lists the archive, newest first,
+    # with its sources, categories, dates and stories.
+    browsing = not query and not filters
     outcome = search_articles(
-        query, offset=(page - 1) * per_page, limit=per_page, sort=sort, filters=filters, facets=True,
-        collapse=not every_version,
+        query, offset=(page - 1) * per_page, limit=per_page, sort="newest" if browsing else sort, filters=filters,
+        facets=True, collapse=not every_version, browse=browsing,
     )
     last_page = max(1, -(-outcome.places // per_page))
     if page > last_page:
@@ -61,7 +64,7 @@ def search(request):
         "advice": search_page.empty_advice(parsed, filters),
         "suggestion_url": search_page.suggestion_url(params, outcome.suggestion) if outcome.suggestion else "",
         "can_export": request.user.has_perm("articles.export_articles"),
-        "recent": Article.objects.select_related("source")[:10] if not (query or filters) else (),
+        "browsing": browsing,
     })
 
 

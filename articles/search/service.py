@@ -85,10 +85,10 @@ class SearchOutcome:
         return [(e.word, e.near) for e in self.expansions.values() if e.near]
 
 
-def _search_queryset(parsed, sort, filters):
-    """The haystack query for a parsed search; None when there is nothing to search for."""
+def _search_queryset(parsed, sort, filters, browse=False):
+    """The haystack query for a parsed search; None when there is nothing to search for (unless ``browse``)."""
     filters = filters or SearchFilters()
-    if parsed.is_empty and not filters:
+    if parsed.is_empty and not filters and not browse:
         return None
     sqs = SearchQuerySet().models(Article)
     sqs.query.archive_search = True  # ranked by ranking.py; see backend.ArabicSearchQuery
@@ -113,12 +113,13 @@ FACET_FIELDS = ("source", "category")
 
 
 def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None, facets=False,
-                    collapse=False):
+                    collapse=False, browse=False):
     """Ranked articles for what the user typed, narrowed by ``filters``.
 
     With ``collapse``, a story's versions share one place (see collapse.py):
     ``offset`` and ``limit`` count places, ``places`` says how many there are,
-    and ``total`` still counts articles.
+    and ``total`` still counts articles. With ``browse``, an empty search
+    lists the whole archive, newest first (the front page).
 
     With ``facets``, also the counts by source and category, the histogram by
     date, a spelling suggestion when results are few, and how many versions
@@ -127,7 +128,7 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
     """
     parsed = parse_query(text)
     outcome = SearchOutcome(text=parsed.text, problems=parsed.problems, offset=offset)
-    sqs = _search_queryset(parsed, sort, filters)
+    sqs = _search_queryset(parsed, sort, filters, browse)
     if sqs is None:
         return outcome
     if highlight:
