@@ -64,13 +64,21 @@ def histogram_bars(params, histogram):
     peak = max((count for _, _, count in buckets), default=0)
     return [
         {
-            "label": first.isoformat() if granularity == "day" else first.strftime("%Y-%m"),
+            "label": _bar_label(granularity, first, last),
             "count": count,
             "step": round(10 * count / peak) if peak else 0,  # CSS classes h0..h10: no inline styles under the CSP
             "url": _url(params, date_from=[first.isoformat()], date_to=[last.isoformat()]),
         }
         for first, last, count in buckets
     ]
+
+
+def _bar_label(granularity, first, last):
+    if granularity == "day":
+        return first.isoformat()
+    if granularity == "month":
+        return f"{first.year:04d}-{first.month:02d}"
+    return f"{first.year:04d}" if first.year == last.year else f"{first.year:04d}–{last.year:04d}"
 
 
 def suggestion_url(params, suggestion):

@@ -47,6 +47,8 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="keep an already imported corpus")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
     parser.add_argument("--days", type=int, default=None, help="import only the first N daily zips")
+    parser.add_argument("--corpus-dir", type=Path, default=CORPUS_DIR,
+                        help="the SaudiNewsNet zips (default: ../shared/data/saudinewsnet beside the repository)")
     parser.add_argument("--reindex", action="store_true", help="also time rebuilding the index alone")
     args = parser.parse_args()
     work_dir = args.work_dir
@@ -71,7 +73,7 @@ def main():
             path = work_dir / name
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
         call_command("migrate", verbosity=0)
-        zips = sorted(CORPUS_DIR.glob("*.zip"))[: args.days]
+        zips = sorted(args.corpus_dir.glob("*.zip"))[: args.days]
         started = time.perf_counter()
         job = import_paths(zips)
         elapsed = time.perf_counter() - started

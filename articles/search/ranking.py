@@ -39,6 +39,11 @@ MAX_GROUPS = 62
 POSTINGS_CACHE = 8_000_000
 
 
+# The histogram never has more bars than this: a page stays small and fast
+# even when the dates span centuries.
+MAX_HISTOGRAM_BARS = 240
+
+
 class SearcherStats:
     """What ranking needs of a searcher, computed once per searcher (index version)."""
 
@@ -116,9 +121,12 @@ class SearcherStats:
         return self._cache[key]
 
     def date_histogram(self, fieldname, matched):
-        """Counts of the matched documents by day (spans up to 62 days) or by month.
+        """Counts of the matched documents by day (spans up to 62 days), month, or run of years.
 
-        Returns (granularity, [(first day, last day, count)]) over the matched date range.
+        Returns (granularity, [(first day, last day, count)]) over the matched
+        date range: "day", "month" (up to ``MAX_HISTOGRAM_BARS`` months) or
+        "year" (buckets of one or more years, never more than
+        ``MAX_HISTOGRAM_BARS``), whatever dates the archive holds.
         """
         days = self._days(fieldname)[matched]
         days = days[days > 0]
@@ -128,15 +136,25 @@ class SearcherStats:
         if (last - first).days <= 62:
             counts = np.bincount(days - days.min())
             return ("day", [(date.fromordinal(int(days.min()) + i),) * 2 + (int(n),) for i, n in enumerate(counts)])
-        months = np.array([date.fromordinal(int(d)).year * 12 + date.fromordinal(int(d)).month - 1 for d in days])
-        counts = np.bincount(months - months.min())
+        if (last.year * 12 + last.month) - (first.year * 12 + first.month) < MAX_HISTOGRAM_BARS:
+            months = np.array([date.fromordinal(int(d)).year * 12 + date.fromordinal(int(d)).month - 1 for d in days])
+            counts = np.bincount(months - months.min())
+            buckets = []
+            for i, n in enumerate(counts):
+                year, month = divmod(int(months.min()) + i, 12)
+                start = date(year, month + 1, 1)
+                end = date(year + 1, 1, 1) - timedelta(days=1) if month == 11 else date(year, month + 2, 1) - timedelta(days=1)
+                buckets.append((start, end, int(n)))
+            return ("month", buckets)
+        years = np.array([date.fromordinal(int(d)).year for d in days])
+        step = -(-(last.year - first.year + 1) // MAX_HISTOGRAM_BARS)  # years per bar, rounded up
+        counts = np.bincount((years - first.year) // step)
         buckets = []
         for i, n in enumerate(counts):
-            year, month = divmod(int(months.min()) + i, 12)
-            start = date(year, month + 1, 1)
-            end = date(year + (month == 11), (month + 1) % 12 + 1, 1) - timedelta(days=1)
-            buckets.append((start, end, int(n)))
-        return ("month", buckets)
+            start_year = first.year + i * step
+            end_year = min(start_year + step - 1, date.max.year)
+            buckets.append((date(start_year, 1, 1), date(end_year, 12, 31), int(n)))
+        return ("year", buckets)
 
     def postings(self, fieldname, text):
         """``term_postings``, remembered for this searcher."""
@@ -250,6 +268,13 @@ def _word_terms(fieldname, word):
     return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, stem(word), 1.0)]
 
 
+def _clause_terms(fieldname, clause):
+    """(field, term, weight) of a word, or of the words a bound prefix stands for (expansion.py)."""
+    if clause.kind == "word":
+        return _word_terms(fieldname, clause.words[0])
+    return [(field, text, SURFACE_WEIGHT if field == fieldname else 1.0) for field, text in clause.terms]
+
+
 def _best(candidates, scores, limit):
     """The ``limit`` best of ``candidates`` (docnums), by score then docnum."""
     if limit <= 0 or not len(candidates):
@@ -272,8 +297,8 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None):
     for index, group in enumerate(groups):
         bit = 1 << index
         for clause in group:
-            if clause.kind == "word":
-                for field, text, weight in _word_terms(fieldname, clause.words[0]):
+            if clause.kind == "word" or clause.terms:
+                for field, text, weight in _clause_terms(fieldname, clause):
                     ids, freqs = stats.postings(field, text)
                     if len(ids):
                         scale = searcher.idf(field, text) * weight * (K1 + 1)
