@@ -28,8 +28,10 @@ class SourceAliasInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "alias_list", "article_count"]
-    search_fields = ["name", "aliases__name"]
+    list_display = ["name", "code", "country", "alias_list", "article_count"]
+    list_filter = ["country"]
+    search_fields = ["name", "code", "domains", "aliases__name"]
+    fields = ["name", "code", "country", "domains"]
     inlines = [SourceAliasInline]
 
     @admin.display(description=_("aliases"))
@@ -189,7 +191,8 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress(self, job):
-        return f"{job.files_done} / {job.files_total}"
+        done = f"{job.files_done} / {job.files_total}"
+        return f"{done} ({job.stage})" if job.stage else done
 
     def has_change_permission(self, request, obj=None):
         return False  # a report is read, not edited

@@ -22,6 +22,8 @@ class SearchForm(forms.Form):
     category = NamesField(required=False)
     date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    # "all": every version of a story in its own place, rather than one place per story.
+    versions = forms.ChoiceField(choices=[("all", "all")], required=False)
 
     def clean_q(self):
         # Longer input is cut (and the page says so) rather than refused.

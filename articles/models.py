@@ -10,9 +10,24 @@ from articles.text import normalise, tokenise
 
 
 class Source(models.Model):
-    """An outlet that publishes articles (a channel, a paper, an agency)."""
+    """An outlet that publishes articles (a channel, a paper, an agency).
+
+    The outlets of the directory shipped in ``articles/data/outlets.json``
+    (loaded by a migration, and again by ``manage.py load_outlets``) carry
+    their feed code, country and web domains; files name them by any of
+    these or an alias, and articles show the Arabic name.
+    """
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.CharField(
+        _("feed code"), max_length=60, blank=True, db_index=True,
+        help_text=_("The outlet's short name in feeds and datasets (aawsat, sabq)."),
+    )
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    domains = models.CharField(
+        _("web domains"), max_length=500, blank=True,
+        help_text=_("Comma-separated (aawsat.com, bbc.com/arabic): an article's URL on one of them is from this outlet."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -38,10 +53,55 @@ class Source(models.Model):
         alias = SourceAlias.objects.select_related("source").filter(normalised=key).first()
         if alias:
             return alias.source
+        if looks_like_address(name):
+            known = cls.for_url(name)
+            if known:
+                return known
         bare = name.split(" ", 1)[1] if normalise(name.split(" ", 1)[0]) in OUTLET_KINDS and " " in name else name
         source, _ = cls.objects.get_or_create(name=bare)
         SourceAlias.objects.get_or_create(normalised=key, defaults={"source": source, "name": name})
         return source
+
+
+    @classmethod
+    def for_url(cls, url):
+        """The directory's outlet whose domain an article URL (or bare domain) is on, or None."""
+        keys = address_keys(url)
+        if not keys:
+            return None
+        found = dict(SourceAlias.objects.filter(normalised__in=keys).values_list("normalised", "source_id"))
+        for key in keys:  # the most specific first: bbc.com/arabic before bbc.com
+            if key in found:
+                return cls.objects.get(pk=found[key])
+        return None
+
+
+def looks_like_address(name):
+    return " " not in name and "." in name and name.isascii()
+
+
+def address_keys(url):
+    """The keys an address is known by: host with its first path segment, the host, then its parent domains."""
+    from urllib.parse import urlsplit
+
+    url = url.strip().lower()
+    if "//" not in url:
+        url = "//" + url
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return []
+    host = host.removeprefix("www.")
+    if "." not in host:
+        return []
+    keys = []
+    segment = parts.path.strip("/").split("/", 1)[0]
+    if segment:
+        keys.append(f"{host}/{segment}")
+    labels = host.split(".")
+    keys += [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return keys
 
 
 # Words that say what kind of outlet a name is, not which one.
@@ -91,12 +151,12 @@ class Story(models.Model):
         return self.lead.title if self.lead else f"story {self.pk}"
 
 
-def body_fingerprint(body):
-    """SHA-256 of the body's normalised words: equal for exact duplicates.
+def body_fingerprint(body, words=None):
+    """SHA-256 of the body's normalised words (``words``, when already tokenised): equal for exact duplicates.
 
     Diacritics, spacing and punctuation differences do not make a new article.
     """
-    return hashlib.sha256(" ".join(tokenise(body)).encode("utf-8")).hexdigest()
+    return hashlib.sha256(" ".join(tokenise(body) if words is None else words).encode("utf-8")).hexdigest()
 
 
 class DatePrecision(models.TextChoices):
@@ -209,6 +269,8 @@ class ImportJob(models.Model):
     runner = models.CharField(max_length=200, blank=True, editable=False)
     files_total = models.PositiveIntegerField(default=0)
     files_done = models.PositiveIntegerField(default=0)
+    # What a running import is doing now: importing, committing to the index, merging the index.
+    stage = models.CharField(max_length=200, blank=True)
     imported = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)

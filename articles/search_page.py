@@ -6,6 +6,8 @@ that can be bookmarked and shared.
 
 from datetime import date, timedelta
 
+from django.utils.formats import date_format
+
 QUICK_RANGES = [("آخر أسبوع", 7), ("آخر شهر", 30), ("آخر سنة", 365)]
 FACET_LABELS = {"source": "المصدر", "category": "التصنيف"}
 
@@ -29,8 +31,8 @@ def facet_groups(params, facets, filters):
     groups = []
     for name, counts in facets.items():
         counted = dict(counts)
-        options = [{"value": v, "count": counted.get(v, 0), "selected": True} for v in chosen[name]]
-        options += [{"value": v, "count": n, "selected": False} for v, n in counts if v not in chosen[name]]
+        options = [{"value": v, "label": v, "count": counted.get(v, 0), "selected": True} for v in chosen[name]]
+        options += [{"value": v, "label": v, "count": n, "selected": False} for v, n in counts if v not in chosen[name]]
         groups.append({"name": name, "label": FACET_LABELS[name], "options": options})
     return groups
 
@@ -43,11 +45,18 @@ def chips(params, filters):
         for value in values:
             rest = [v for v in values if v != value]
             found.append({"label": f"{label}: {value}", "url": _url(params, **{name: rest})})
+    # Dates as Arabic words (21 يوليو 2015): an ISO date's hyphens are
+    # reordered by the bidi algorithm inside right-to-left text.
     if filters.date_from:
-        found.append({"label": f"من {filters.date_from.isoformat()}", "url": _url(params, date_from=[])})
+        found.append({"label": f"من {arabic_date(filters.date_from)}", "url": _url(params, date_from=[])})
     if filters.date_to:
-        found.append({"label": f"إلى {filters.date_to.isoformat()}", "url": _url(params, date_to=[])})
+        found.append({"label": f"إلى {arabic_date(filters.date_to)}", "url": _url(params, date_to=[])})
     return found
+
+
+def arabic_date(day, granularity="day"):
+    """21 يوليو 2015، يوليو 2015 or 2015 (the site's language is Arabic, so are the month names)."""
+    return date_format(day, {"day": "j F Y", "week": "j F Y", "month": "F Y", "year": "Y"}[granularity])
 
 
 def quick_ranges(params, today=None):
@@ -58,27 +67,45 @@ def quick_ranges(params, today=None):
     ]
 
 
+BAR_LABELS = {"day": "{}", "week": "أسبوع {}", "month": "{}", "year": "سنة {}"}
+
+
 def histogram_bars(params, histogram):
-    """Bars for the date histogram: each links to its own date range."""
+    """Bars for the date histogram: each with results links to its own date range; empty bars do not."""
     granularity, buckets = histogram
     peak = max((count for _, _, count in buckets), default=0)
     return [
         {
-            "label": _bar_label(granularity, first, last),
+            "label": BAR_LABELS[granularity].format(arabic_date(first, granularity)),
+            "short": arabic_date(first, granularity),
             "count": count,
             "step": round(10 * count / peak) if peak else 0,  # CSS classes h0..h10: no inline styles under the CSP
-            "url": _url(params, date_from=[first.isoformat()], date_to=[last.isoformat()]),
+            "url": _url(params, date_from=[first.isoformat()], date_to=[last.isoformat()]) if count else "",
         }
         for first, last, count in buckets
     ]
 
 
-def _bar_label(granularity, first, last):
-    if granularity == "day":
-        return first.isoformat()
-    if granularity == "month":
-        return f"{first.year:04d}-{first.month:02d}"
-    return f"{first.year:04d}" if first.year == last.year else f"{first.year:04d}–{last.year:04d}"
+def empty_advice(parsed, filters):
+    """What to try when nothing was found, only what applies to this search."""
+    advice = []
+    if filters:
+        advice.append("أزل بعض المرشحات أعلاه.")
+    words = [clause for group in parsed.groups for clause in group]
+    if len(words) > 1:
+        advice.append("جرّب كلمات أقل أو أعمّ، أو كلمة بمعناها.")
+    else:
+        advice.append("جرّب كلمة أعمّ أو بمعناها.")
+    if any(clause.kind == "phrase" for clause in words):
+        advice.append("احذف علامات التنصيص لتجد الكلمات متفرقة.")
+    if parsed.excluded:
+        advice.append("احذف الكلمات المستبعدة (المسبوقة بعلامة -).")
+    return advice
+
+
+def versions_switch_url(params, every_version):
+    """The same search with every version of a story listed, or with stories collapsed again."""
+    return _url(params, versions=[] if every_version else ["all"])
 
 
 def suggestion_url(params, suggestion):

@@ -23,28 +23,41 @@ def search(request):
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     query, sort, page = data.get("q", ""), data.get("sort", "relevance"), data.get("page", 1)
+    every_version = bool(data.get("versions"))
     filters = form.filters() if not form.errors else SearchFilters()
     per_page = settings.SEARCH_RESULTS_PER_PAGE
     outcome = search_articles(
-        query, offset=(page - 1) * per_page, limit=per_page, sort=sort, filters=filters, facets=True
+        query, offset=(page - 1) * per_page, limit=per_page, sort=sort, filters=filters, facets=True,
+        collapse=not every_version,
     )
+    last_page = max(1, -(-outcome.places // per_page))
+    if page > last_page:
+        # A page past the end (an old bookmark, a hand-edited URL) goes to the last one.
+        return HttpResponseRedirect(f"?{search_page.query_string(request.GET)}"
+                                    + (f"&page={last_page}" if last_page > 1 else ""))
     params = request.GET
-    for result in outcome.results:
-        result.other_versions = outcome.versions.get(result.object.story_id, 1) - 1
+    if not outcome.collapsed:
+        for result in outcome.results:
+            result.other_versions = outcome.versions.get(result.object.story_id, 1) - 1
     bars = search_page.histogram_bars(params, outcome.histogram)
+    parsed = parse_query(query)
     return render(request, "articles/search.html", {
         "form": form,
         "query": query,
         "sort": sort,
         "outcome": outcome,
         "page": page,
-        "last_page": max(1, -(-outcome.total // per_page)),
+        "last_page": last_page,
         "filters": filters,
+        "every_version": every_version,
+        "versions_switch_url": search_page.versions_switch_url(params, every_version),
         "facet_groups": search_page.facet_groups(params, outcome.facets, filters) if outcome.facets else [],
         "chips": search_page.chips(params, filters),
         "quick_ranges": search_page.quick_ranges(params),
         "bars": bars,
         "last_bar": bars[-1] if bars else None,
+        "histogram_unit": outcome.histogram[0],
+        "advice": search_page.empty_advice(parsed, filters),
         "suggestion_url": search_page.suggestion_url(params, outcome.suggestion) if outcome.suggestion else "",
         "can_export": request.user.has_perm("articles.export_articles"),
         "recent": Article.objects.select_related("source")[:10] if not (query or filters) else (),

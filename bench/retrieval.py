@@ -6,9 +6,12 @@ pipeline into a fresh database and index, then runs every query through
 and prints MRR@10, Recall@10, Recall@100, nDCG@10, the zero-hit rate and
 query times.
 
-    python bench/retrieval.py [--sets xquad_ar snn_title2body] [--work-dir DIR] [--reuse]
+    python bench/retrieval.py [--sets xquad_ar snn_title2body xquad_plus_news] [--engine whoosh opensearch]
+                              [--work-dir DIR] [--reuse]
 
-Each set runs in its own process, with its own data folder.
+Each set and engine runs in its own process, with its own data folder. With
+``--engine opensearch`` the index lives on the cluster at OPENSEARCH_URL
+(`make opensearch`), in an index of its own per set (``bench-<set>``).
 """
 
 import argparse
@@ -26,7 +29,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = REPO.parent / "shared" / "data" / "eval"
-SETS = ["xquad_ar", "snn_title2body"]
+SETS = ["xquad_ar", "snn_title2body", "xquad_plus_news"]
+ENGINES = ["whoosh", "opensearch"]
 
 
 def corpus_file(set_dir, work_dir):
@@ -84,10 +88,23 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def run_one(set_name, eval_dir, work_dir, reuse):
+def index_mb(engine, work_dir):
+    from haystack import connections
+
+    if engine == "opensearch":
+        backend = connections["default"].get_backend()
+        stats = backend.conn.indices.stats(index=backend.index_name, metric="store")
+        return round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 1e6, 1)
+    index_dir = work_dir / "whoosh_index"
+    return round(sum(f.stat().st_size for f in index_dir.iterdir()) / 1e6, 1)
+
+
+def run_one(set_name, eval_dir, work_dir, reuse, engine="whoosh"):
     set_dir = eval_dir / set_name
     work_dir.mkdir(parents=True, exist_ok=True)
     os.environ["NEWSARCHIVE_DATA_DIR"] = str(work_dir)
+    os.environ["SEARCH_ENGINE"] = engine
+    os.environ.setdefault("OPENSEARCH_INDEX", f"bench-{set_name.replace('_', '-')}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsarchive.settings")
     sys.path.insert(0, str(REPO))
     import django
@@ -99,12 +116,16 @@ def run_one(set_name, eval_dir, work_dir, reuse):
     from articles.models import Article
     from articles.search.service import search_articles
 
-    figures = {"set": set_name}
+    figures = {"set": set_name, "engine": engine}
     if not (reuse and (work_dir / "archive.sqlite3").exists()):
         for name in ("archive.sqlite3", "whoosh_index"):
             path = work_dir / name
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
         call_command("migrate", verbosity=0)
+        if engine == "opensearch":
+            from haystack import connections
+
+            connections["default"].get_backend().clear()
         corpus = corpus_file(set_dir, work_dir)
         started = time.perf_counter()
         report = import_paths([corpus])
@@ -115,8 +136,7 @@ def run_one(set_name, eval_dir, work_dir, reuse):
         figures["imported"] = report.imported
         figures["duplicates"] = report.duplicates
     figures["articles"] = Article.objects.count()
-    index_dir = work_dir / "whoosh_index"
-    figures["index_mb"] = round(sum(f.stat().st_size for f in index_dir.iterdir()) / 1e6, 1)
+    figures["index_mb"] = index_mb(engine, work_dir)
 
     merged = {int(pk): ids for pk, ids in json.loads((work_dir / "merged_ids.json").read_text()).items()}
     qrels = read_qrels(set_dir / "qrels.tsv")
@@ -157,20 +177,23 @@ def run_one(set_name, eval_dir, work_dir, reuse):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", nargs="+", default=SETS, choices=SETS)
+    parser.add_argument("--engine", nargs="+", default=["whoosh"], choices=ENGINES)
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsarchive-bench")
     parser.add_argument("--reuse", action="store_true", help="keep an already imported corpus (query tuning)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        run_one(args.one, args.eval_dir, args.work_dir / args.one, args.reuse)
+        engine = args.engine[0]
+        run_one(args.one, args.eval_dir, args.work_dir / engine / args.one, args.reuse, engine)
         return
     for set_name in args.sets:
-        command = [sys.executable, __file__, "--one", set_name, "--eval-dir", str(args.eval_dir),
-                   "--work-dir", str(args.work_dir)]
-        if args.reuse:
-            command.append("--reuse")
-        subprocess.run(command, check=True)
+        for engine in args.engine:
+            command = [sys.executable, __file__, "--one", set_name, "--engine", engine,
+                       "--eval-dir", str(args.eval_dir), "--work-dir", str(args.work_dir)]
+            if args.reuse:
+                command.append("--reuse")
+            subprocess.run(command, check=True)
 
 
 if __name__ == "__main__":

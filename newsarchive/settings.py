@@ -78,7 +78,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -206,7 +205,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "ar"
-LANGUAGES = [("ar", "العربية"), ("en", "English")]
+# The archive is an Arabic, right-to-left site whatever language a browser
+# asks for: no LocaleMiddleware, one language. Arabic strings with plural
+# forms come from locale/ar (compiled by `make`).
+LANGUAGES = [("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -247,12 +250,31 @@ TASKS = {
 }
 
 WHOOSH_INDEX_PATH = Path(os.environ.get("WHOOSH_INDEX_PATH", DATA_DIR / "whoosh_index"))
-HAYSTACK_CONNECTIONS = {
-    "default": {
-        "ENGINE": "articles.search.backend.ArabicWhooshEngine",
-        "PATH": str(WHOOSH_INDEX_PATH),
-    },
-}
+# "whoosh" (embedded, the default) or "opensearch" (a cluster at OPENSEARCH_URL;
+# `rebuild_index` moves an archive from one to the other).
+SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "whoosh").strip().lower()
+if SEARCH_ENGINE == "opensearch":
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "articles.search.opensearch_backend.ArabicOpenSearchEngine",
+            "URL": [url.strip() for url in os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200").split(",")],
+            "INDEX_NAME": os.environ.get("OPENSEARCH_INDEX", "newsarchive"),
+            "SHARDS": envint("OPENSEARCH_SHARDS", 2),
+            "REPLICAS": envint("OPENSEARCH_REPLICAS", 1),
+            "TIMEOUT": envint("OPENSEARCH_TIMEOUT", 30),
+            # A node that stops answering is dropped and retried: the others serve.
+            "KWARGS": {"retry_on_timeout": True, "max_retries": 3},
+        },
+    }
+elif SEARCH_ENGINE == "whoosh":
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "articles.search.backend.ArabicWhooshEngine",
+            "PATH": str(WHOOSH_INDEX_PATH),
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"SEARCH_ENGINE must be 'whoosh' or 'opensearch', not {SEARCH_ENGINE!r}.")
 # Seconds a writer waits for another's index lock (a long import) before it fails.
 SEARCH_WRITE_LOCK_TIMEOUT = envint("SEARCH_WRITE_LOCK_TIMEOUT", 1800)
 # Indexing is explicit (import pipeline, admin saves after commit): the

@@ -9,15 +9,15 @@ import io
 import random
 import struct
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from articles.importing import archives
 from articles.importing.archives import iter_zip_members
 from articles.importing.readers import FileError, Record, RecordError, read_file
+from tests.base import SAUDINEWSNET
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "saudinewsnet"
+CORPUS = SAUDINEWSNET
 
 
 def make_zip(members, compression=zipfile.ZIP_DEFLATED):

@@ -29,7 +29,7 @@ TRICKY_BODY = 'سطر أول، فيه فاصلة, و"اقتباس" مزدوج\n�
 
 def make_articles():
     """A story lead republished elsewhere, an article full of hostile text, a bare one."""
-    channel, agency = Source.objects.create(name="قناة الإخبارية"), Source.objects.create(name="سانا")
+    channel, agency = Source.objects.create(name="قناة الإخبارية"), Source.objects.get(name="سانا")  # from the directory
     story = Story.objects.create()
     lead = Article.objects.create(
         external_id="00123", title='عين "الصقر", في البادية', body="عملية عين الصقر في البادية، " * 20,

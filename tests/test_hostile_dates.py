@@ -54,14 +54,14 @@ def test_an_article_dated_9999_does_not_break_a_search(editor_client, db):
         assert html.count('class="result"') == 3
     outcome = search_articles("النفط", facets=True)
     granularity, bars = outcome.histogram
-    assert granularity == "year" and 1 < len(bars) <= 240  # not 24,177 monthly bars
+    assert granularity == "year" and 1 < len(bars) <= 61  # not 24,177 monthly bars
     assert sum(count for _, _, count in bars) == 3
     assert bars[0][0] == date(1, 1, 1) and bars[-1][1] == date(9999, 12, 31)
     # The page holds a few hundred bars at most, not tens of thousands.
-    assert 1 < html.count('class="bar h') <= 240
+    assert html.count("<a href=\"/?") <= 300
 
 
 def test_a_few_years_of_news_is_drawn_by_month(db):
-    make_news([(f"نفط {y}", f"خبر النفط {y}", "الرياض", "اقتصاد", date(y, 6, 1)) for y in (2010, 2015)])
+    make_news([(f"نفط {y}", f"خبر النفط {y}", "الرياض", "اقتصاد", date(y, 6, 1)) for y in (2013, 2015)])
     granularity, bars = search_articles("النفط", facets=True).histogram
-    assert granularity == "month" and len(bars) == 61
+    assert granularity == "month" and len(bars) == 25

@@ -111,7 +111,7 @@ def test_it_filters_by_field_through_haystack(demo_articles):
 
     from articles.search.backend import ArabicQuery
 
-    source = Source.objects.create(name="سانا")
+    source = Source.for_name("سانا")
     Article.objects.filter(pk=demo_articles["channel"].pk).update(source=source)
     reindex_articles([demo_articles["channel"].pk])
     sqs = SearchQuerySet().filter(content=ArabicQuery("هيغسيث")).filter(source="سانا")
@@ -272,6 +272,7 @@ def test_related_articles_share_telling_words_and_leave_out_the_story(demo_artic
     assert [int(r.pk) for r in SearchQuerySet().more_like_this(demo_articles["channel"])][:1] == [others[0].pk]
 
 
+@pytest.mark.whoosh_only
 def test_the_postings_cache_stays_within_its_budget_and_changes_no_result(demo_articles, monkeypatch):
     from articles.search import ranking
 

@@ -22,7 +22,7 @@ def test_it_shows_results_with_highlighted_snippets(editor_client, demo_articles
     response = editor_client.get(reverse("articles:search"), {"q": "الأمريكيّة"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "2 نتيجة" in html
+    assert "نتيجتان" in html
     assert "<mark>الأمريكية</mark>" in html  # marked as the article writes it
     assert reverse("articles:detail", args=[demo_articles["channel"].pk]) in html
 
@@ -40,7 +40,7 @@ def test_it_explains_an_empty_result(editor_client, demo_articles):
 def test_it_reports_what_it_could_not_read(editor_client, demo_articles):
     html = editor_client.get(reverse("articles:search"), {"q": '"عين الصقر'}).content.decode()
     assert "علامة تنصيص غير مغلقة" in html
-    assert "2 نتيجة" in html
+    assert "نتيجتان" in html
 
 
 @pytest.mark.parametrize("params", [{"page": "abc"}, {"page": "0"}, {"sort": "nonsense"}, {"page": "99999999"}])
@@ -79,6 +79,11 @@ def test_pages_link_to_the_next_page(editor_client, db):
     assert "25 نتيجة" in html and "page=2" in html and "صفحة 1 من 2" in html
     html = editor_client.get(reverse("articles:search"), {"q": "دمشق", "page": 2}).content.decode()
     assert html.count('class="result"') == 5
+    # A page past the end is never "صفحة 999 من 2" over an empty list: it goes to the last page.
+    beyond = editor_client.get(reverse("articles:search"), {"q": "دمشق", "page": 999})
+    assert beyond.status_code == 302
+    last = editor_client.get(beyond.url)
+    assert last.context["page"] == 2 and last.content.decode().count('class="result"') == 5
 
 
 def make_news(specs):
@@ -116,7 +121,7 @@ def test_facets_show_counts_and_narrow_by_several_sources(editor_client, news):
 def test_active_filters_are_chips_that_remove_themselves(editor_client, news):
     response = editor_client.get(reverse("articles:search"), {"q": "النفط", "source": "عكاظ", "date_from": "2015-07-01"})
     chips = response.context["chips"]
-    assert [chip["label"] for chip in chips] == ["المصدر: عكاظ", "من 2015-07-01"]
+    assert [chip["label"] for chip in chips] == ["المصدر: عكاظ", "من 1 يوليو 2015"]  # words, not an ISO date bidi would reorder
     assert "source" not in chips[0]["url"] and "date_from=2015-07-01" in chips[0]["url"]
     assert 'class="chip"' in response.content.decode()
 
@@ -153,9 +158,20 @@ def test_did_you_mean_links_to_the_corrected_search(editor_client, db):
     assert corrected.context["outcome"].total == 4
 
 
-def test_results_say_how_many_other_versions_their_story_has(editor_client, demo_articles):
-    html = editor_client.get(reverse("articles:search"), {"q": "هيغسيث"}).content.decode()
-    assert html.count("نسخة أخرى من هذا الخبر") == 2
+def test_a_story_takes_one_place_with_its_lead_and_the_switch_shows_every_version(editor_client, demo_articles):
+    channel, aggregator = demo_articles["channel"], demo_articles["aggregator"]
+    response = editor_client.get(reverse("articles:search"), {"q": "هيغسيث"})
+    html = response.content.decode()
+    places = response.context["outcome"].results
+    assert [place.object.pk for place in places] == [channel.pk]  # the channel's article leads the story
+    assert html.count('class="result"') == 1 and "نسخة أخرى من هذا الخبر" in html
+    assert "نتيجتان، في خبر واحد" in html
+    assert f'href="/articles/{aggregator.pk}/"' in html  # the other version, listed under the place
+
+    every = editor_client.get(reverse("articles:search"), {"q": "هيغسيث", "versions": "all"})
+    assert {r.object.pk for r in every.context["outcome"].results} == {channel.pk, aggregator.pk}
+    assert every.content.decode().count("نسخة أخرى من هذا الخبر") == 2
+    assert "اجمع نسخ الخبر الواحد" in every.content.decode()
 
 
 def test_the_article_page_shows_its_story_related_articles_and_kept_lines(editor_client, demo_articles):
@@ -181,10 +197,10 @@ def test_eastern_digits_are_remembered(editor_client, news):
     response = editor_client.post(reverse("articles:set_digits"), {"digits": "arab", "next": "/?q=النفط"})
     assert response.status_code == 302 and unquote(response.url) == "/?q=النفط"
     html = editor_client.get(reverse("articles:search"), {"q": "النفط"}).content.decode()
-    assert "٣ نتيجة" in html
+    assert "٣ نتائج" in html
     response = editor_client.post(reverse("articles:set_digits"), {"digits": "latn", "next": "https://evil.example/"})
     assert response.url == "/"
-    assert "3 نتيجة" in editor_client.get(reverse("articles:search"), {"q": "النفط"}).content.decode()
+    assert "3 نتائج" in editor_client.get(reverse("articles:search"), {"q": "النفط"}).content.decode()
 
 
 def test_browsing_by_filters_alone_lists_newest_first(editor_client, news):

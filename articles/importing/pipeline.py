@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from articles.importing.archives import iter_zip_members
@@ -30,11 +30,28 @@ from articles.importing.readers import MAX_FILE_BYTES, FileError, FileNotice, Re
 from articles.importing.safety import fit_identifier, storable, storable_json, storable_record
 from articles.jobs import current_runner, fail_abandoned_jobs
 from articles.importing.stories import StoryGrouper
-from articles.models import Article, ImportFile, ImportJob, Source, body_fingerprint
+from articles.models import Article, ImportFile, ImportJob, Source, address_keys, body_fingerprint
 from articles.search.indexing import IndexQueue
+from articles.text import tokenise
 
 BATCH_SIZE = 500
 logger = logging.getLogger(__name__)
+# Any number: the PostgreSQL advisory lock every import takes to save a batch.
+SAVE_LOCK_KEY = 7_314_212_011
+
+
+def lock_saving():
+    """Wait until no other import is saving a batch; held until the transaction ends.
+
+    Two imports of the same files at once (the admin's worker and a
+    command-line import) would otherwise both find a record new and both
+    insert it. Holding this lock, a batch's duplicate check sees everything
+    the other imports committed. SQLite needs nothing: its transactions here
+    are EXCLUSIVE (settings.py), one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SAVE_LOCK_KEY])
 
 
 @dataclass
@@ -131,12 +148,13 @@ def _article_fields(record, today):
 class Importer:
     """Imports the files of one ``ImportJob``."""
 
-    def __init__(self, job, today=None, batch_size=BATCH_SIZE, on_file=None, on_records=None):
+    def __init__(self, job, today=None, batch_size=BATCH_SIZE, on_file=None, on_records=None, on_stage=None):
         self.job = job
         self.today = today or date.today()
         self.batch_size = batch_size
         self.on_file = on_file  # called with each finished ImportFile
         self.on_records = on_records  # called with the number of records each batch handled
+        self.on_stage = on_stage  # called with what the import is doing, whenever that changes
         self.sources = {}
         self.stories = StoryGrouper()
         self.current_file = None
@@ -148,7 +166,7 @@ class Importer:
         job.status, job.started_at, job.runner = ImportJob.Status.RUNNING, timezone.now(), current_runner()
         job.save(update_fields=["status", "started_at", "runner"])
         try:
-            with IndexQueue(on_failure=self._index_failed) as self.index_queue:
+            with IndexQueue(on_stage=self._stage, on_failure=self._index_failed) as self.index_queue:
                 # Articles saved by an earlier import that was killed before
                 # its index commit.
                 self.index_queue.add(list(Article.objects.filter(index_pending=True).values_list("pk", flat=True)))
@@ -164,6 +182,7 @@ class Importer:
             job.status = ImportJob.Status.DONE
         finally:
             self._total()
+            job.stage = ""
             job.finished_at = timezone.now()
             job.save()
         return job
@@ -181,6 +200,14 @@ class Importer:
             import_file.save()
             if self.on_file:
                 self.on_file(import_file)
+
+    def _stage(self, stage):
+        """Say what the import is doing (an index commit, waiting for the lock) on the job and to the caller."""
+        if stage != self.job.stage:
+            self.job.stage = stage
+            self.job.save(update_fields=["stage"])
+            if self.on_stage:
+                self.on_stage(stage)
 
     def _total(self):
         counted = self.job.files.exclude(status=ImportFile.Status.ARCHIVE)
@@ -278,6 +305,15 @@ class Importer:
             self.sources[name] = Source.for_name(name)
         return self.sources[name]
 
+    def _source_of_url(self, url):
+        """The directory's outlet an article's URL is on, when the record names no source."""
+        keys = address_keys(url) if url else []
+        if not keys:
+            return None
+        if ("url", keys[0]) not in self.sources:
+            self.sources[("url", keys[0])] = Source.for_url(url)
+        return self.sources[("url", keys[0])]
+
     def _save_batch(self, import_file, batch):
         try:
             with transaction.atomic():
@@ -305,19 +341,22 @@ class Importer:
 
     def _store(self, import_file, batch):
         """Save ``batch`` (inside the caller's transaction); returns (saved articles, (origin, existing) duplicates)."""
-        fingerprints = [body_fingerprint(fields.body) for fields in batch]
+        lock_saving()
+        # The body's words serve both the fingerprint and the story signature.
+        words = [tokenise(fields.body) for fields in batch]
+        fingerprints = [body_fingerprint(fields.body, body_words) for fields, body_words in zip(batch, words)]
         external_ids = [fields.external_id for fields in batch if fields.external_id]
         duplicates = []
         by_fingerprint = dict(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk"))
         by_external_id = dict(Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk"))
         new_articles = []
-        for fields, fingerprint in zip(batch, fingerprints):
+        for fields, fingerprint, body_words in zip(batch, fingerprints, words):
             existing = by_external_id.get(fields.external_id) or by_fingerprint.get(fingerprint)
             if existing:
                 duplicates.append((fields.origin, existing))
                 continue
             article = self._article(fields, fingerprint, import_file)
-            self.stories.sign(article)
+            self.stories.sign(article, body_words)
             new_articles.append(article)
             # Later records in the same batch may repeat this one.
             by_fingerprint[fingerprint] = article
@@ -358,7 +397,7 @@ class Importer:
             title=(fields.title or fields.body[:80])[:500],
             title_derived=fields.title_derived,
             body=fields.body,
-            source=self._source(fields.source),
+            source=self._source(fields.source) or self._source_of_url(fields.url),
             original_source=self._source(fields.original_source),
             date=found.date if found else None,
             date_precision=found.precision if found else "",

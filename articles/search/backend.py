@@ -44,8 +44,10 @@ from whoosh.writing import MERGE_SMALL
 
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
 from articles.search.docsets import query_docs
+from articles.search.codec import ArchiveCodec
 from articles.search.expansion import bind_prefixes
 from articles.search.highlight import HighlightTerms, snippet
+from articles.search.merging import bounded_merge, optimise
 from articles.search.query import clause_query, content_groups, parse_query
 from articles.search.ranking import SearcherStats, rank
 
@@ -54,8 +56,12 @@ from articles.search.ranking import SearcherStats, rank
 # one writer per index.
 WRITE_LOCK_TIMEOUT = 1800.0
 # Per writer process; past it Whoosh sorts postings through temporary files.
-WRITER_MEMORY_MB = 768
+# Each writer process's peak memory is about this plus the Python process
+# itself: keep it well under what the machine gives one process.
+WRITER_MEMORY_MB = int(os.environ.get("WHOOSH_WRITER_MEMORY_MB") or 256)
 WRITER_PROCESSES = min(2, os.cpu_count() or 1)
+# Whoosh's format written without zlib's set-up cost per block and per document (codec.py).
+WRITER_CODEC = ArchiveCodec()
 PARALLEL_WRITE_MIN_DOCUMENTS = 500
 
 _ram_storage = threading.local()
@@ -168,7 +174,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         from django.conf import settings
 
         timeout = float(getattr(settings, "SEARCH_WRITE_LOCK_TIMEOUT", WRITE_LOCK_TIMEOUT))
-        options = {"timeout": timeout, "delay": 0.05, "limitmb": WRITER_MEMORY_MB}
+        options = {"timeout": timeout, "delay": 0.05, "limitmb": WRITER_MEMORY_MB, "codec": WRITER_CODEC}
         if parallel and WRITER_PROCESSES > 1:
             # Large writes are analysed and written by one process per core,
             # each making its own segment.
@@ -228,7 +234,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         except Exception:
             writer.cancel()
             raise
-        writer.commit(mergetype=MERGE_SMALL)
+        writer.commit(mergetype=bounded_merge)
 
     def clear(self, models=None, commit=True):
         if not self.setup_complete:
@@ -250,10 +256,13 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         self.index = self.storage.open_index(schema=self.schema)
         self._local = threading.local()
 
-    def optimize(self):
+    def optimize(self, max_documents=None, on_stage=None):
+        """Merge the index's segments (in steps of ``max_documents``); see merging.py."""
         if not self.setup_complete:
             self.setup()
-        self._writer().commit(optimize=True)
+        optimise(self.index, max_documents=max_documents, on_stage=on_stage, timeout=WRITE_LOCK_TIMEOUT,
+                 codec=WRITER_CODEC)
+        self.index = self.storage.open_index(schema=self.schema)
 
     # Reading -------------------------------------------------------------
 
@@ -315,8 +324,8 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return []
         stats = self.stats()
         match = self._match(stats, plan, sort_by, stats.size)
-        pks = stats.pks()
-        return [(int(pks[docnum]), score) for docnum, score in match.hits]
+        pks = stats.pks_for([docnum for docnum, _ in match.hits]).tolist()
+        return [(pk, score) for pk, (_, score) in zip(pks, match.hits)]
 
     def _match(self, stats, plan, sort_by, limit):
         """The ranked (or sorted) first ``limit`` hits and the masks facets need."""
@@ -372,28 +381,14 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         return [(raw.docnum(i), 0.0) for i in range(raw.scored_length())]
 
     def _results(self, searcher, page, result_class, highlight, terms):
-        from haystack import connections
-
         result_class = result_class or SearchResult
-        unified_index = connections[self.connection_alias].get_unified_index()
         rows = []
         for docnum, score in page:
             stored = searcher.stored_fields(docnum)
             app_label, model_name = stored[DJANGO_CT].split(".")
             extra = {k: self._to_python(v) for k, v in stored.items() if k not in (ID, DJANGO_CT, DJANGO_ID)}
             rows.append(result_class(app_label, model_name, stored[DJANGO_ID], score or 0, **extra))
-        # One query per model for the objects, instead of one per result.
-        by_model = {}
-        for result in rows:
-            by_model.setdefault(result.model, []).append(result)
-        for model, results in by_model.items():
-            index = unified_index.get_index(model)
-            objects = index.read_queryset().in_bulk([r.pk for r in results])
-            for result in results:
-                result._object = objects.get(int(result.pk)) if result.pk.isdigit() else objects.get(result.pk)
-                if highlight and result._object is not None and hasattr(index, "highlight_text"):
-                    result.highlighted = {"text": [snippet(index.highlight_text(result._object), terms)]}
-        return [r for r in rows if r._object is not None]
+        return attach_objects(self.connection_alias, rows, highlight, terms)
 
     def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
                        models=None, limit_to_registered_models=None, result_class=None, **kwargs):
@@ -473,6 +468,26 @@ class OrphanSafeMpWriter(MpWriter):
         return task
 
 
+def attach_objects(connection_alias, rows, highlight, terms):
+    """Load each result's article from the database (one query per model) and, with
+    ``highlight``, cut its snippet from the original text; results whose article is
+    gone are dropped. Every engine's results go through here."""
+    from haystack import connections
+
+    unified_index = connections[connection_alias].get_unified_index()
+    by_model = {}
+    for result in rows:
+        by_model.setdefault(result.model, []).append(result)
+    for model, results in by_model.items():
+        index = unified_index.get_index(model)
+        objects = index.read_queryset().in_bulk([r.pk for r in results])
+        for result in results:
+            result._object = objects.get(int(result.pk)) if result.pk.isdigit() else objects.get(result.pk)
+            if highlight and result._object is not None and hasattr(index, "highlight_text"):
+                result.highlighted = {"text": [snippet(index.highlight_text(result._object), terms)]}
+    return [r for r in rows if r._object is not None]
+
+
 class WriteSession:
     """One Whoosh writer held across many batches, committed once.
 
@@ -514,7 +529,7 @@ class WriteSession:
         # Committed even after an error: what was written is in the database
         # already, and the index should hold it.
         try:
-            self.writer.commit(mergetype=MERGE_SMALL)
+            self.writer.commit(mergetype=bounded_merge)
         except Exception:
             self.writer.cancel()
             raise

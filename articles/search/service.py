@@ -9,7 +9,9 @@ from haystack.query import SearchQuerySet
 
 from articles.models import Article, Source, Story
 from articles.search.backend import ArabicQuery
+from articles.search.collapse import load_places, places, story_members
 from articles.search.highlight import SNIPPET_LENGTH, HighlightTerms
+from articles.search.histogram import group_days
 from articles.search.query import parse_query
 
 SORTS = {
@@ -56,9 +58,11 @@ class SearchOutcome:
     problems: list = field(default_factory=list)
     offset: int = 0
     facets: dict = field(default_factory=dict)  # {"source": [(name, count)], "category": [...]}
-    histogram: tuple = ("day", [])  # (granularity, [(first day, last day, count)])
+    histogram: tuple = ("day", [])  # (day, week, month or year, [(first day, last day, count)])
     suggestion: str = ""  # "did you mean", in words as the archive writes them
     versions: dict = field(default_factory=dict)  # {story id: number of articles}
+    collapsed: bool = False  # one place per story (results are StoryPlaces)
+    places: int = 0  # how many places the results fill: stories and lone articles (``total`` when not collapsed)
 
 
 def _search_queryset(parsed, sort, filters):
@@ -95,8 +99,13 @@ def narrowed_note(typed):
             "أضف حرفًا أو أكثر لنتائج أدق")
 
 
-def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None, facets=False):
+def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None, facets=False,
+                    collapse=False):
     """Ranked articles for what the user typed, narrowed by ``filters``.
+
+    With ``collapse``, a story's versions share one place (see collapse.py):
+    ``offset`` and ``limit`` count places, ``places`` says how many there are,
+    and ``total`` still counts articles.
 
     With ``facets``, also the counts by source and category, the histogram by
     date, a spelling suggestion when results are few, and how many versions
@@ -114,14 +123,23 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
         for name in FACET_FIELDS:
             sqs = sqs.facet(name)
         sqs = sqs.date_facet("date", start_date=date.min, end_date=date.max, gap_by="day")
-    outcome.results = list(sqs[offset:offset + limit])
+    if collapse:
+        list(sqs[0:1])  # runs the search once for the total, the fallback and the facets
+        query = sqs.query
+        hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
+        found = places(hits, *story_members())
+        outcome.results = load_places(found[offset:offset + limit], HighlightTerms.from_query(parsed), highlight)
+        outcome.collapsed, outcome.places = True, len(found)
+    else:
+        outcome.results = list(sqs[offset:offset + limit])
     outcome.total = sqs.count()
+    outcome.places = outcome.places or outcome.total
     outcome.fallback = sqs.query.fallback
     outcome.problems = outcome.problems + [narrowed_note(typed) for typed in getattr(sqs.query, "narrowed", ())]
     if facets:
         counts = sqs.query._facet_counts or {}
         outcome.facets = {name: counts.get("fields", {}).get(name, []) for name in FACET_FIELDS}
-        outcome.histogram = counts.get("dates", {}).get("date", ("day", []))
+        outcome.histogram = group_days(counts.get("dates", {}).get("date", ("day", []))[1])
         outcome.versions = story_sizes(r.object for r in outcome.results)
         if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback):
             outcome.suggestion = suggest(parsed)

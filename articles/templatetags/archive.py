@@ -2,17 +2,21 @@ from django import template
 from hijridate import Gregorian
 
 from articles.search_page import query_string
+from articles.wording import counted, with_digits
 
 register = template.Library()
-
-EASTERN_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 @register.filter
 def digits(value, style):
     """Numbers in the reader's chosen digits: "arab" for Eastern Arabic (١٢٣), else Western."""
-    text = str(value)
-    return text.translate(EASTERN_DIGITS) if style == "arab" else text
+    return with_digits(value, style)
+
+
+@register.simple_tag(takes_context=True)
+def count_of(context, count, phrase):
+    """``{% count_of n "result" %}``: نتيجة واحدة، نتيجتان، ٣ نتائج … in the reader's digits."""
+    return counted(count, phrase, context.get("digit_style", "latn"))
 
 
 @register.filter

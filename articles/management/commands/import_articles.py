@@ -7,6 +7,8 @@ from tqdm import tqdm
 from articles.importing.pipeline import BATCH_SIZE, import_paths
 from articles.importing.report import describe_file
 from articles.importing.safety import terminal_safe
+from articles.search.indexing import optimise_index
+from articles.search.merging import MAX_SEGMENTS
 
 
 class Command(BaseCommand):
@@ -16,6 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--no-optimise", action="store_true",
+            help="do not merge the index's segments afterwards (manage.py optimise_index does it later)",
+        )
 
     def handle(self, *args, **options):
         # A supervisor's SIGTERM ends the import like Ctrl-C: the job is
@@ -29,7 +35,10 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 on_file=self.write_file_report,
                 on_records=self.bar.update,
+                on_stage=self.bar.set_description_str,
             )
+            if not options["no_optimise"]:
+                optimise_index(on_stage=self.bar.set_description_str, when_over=MAX_SEGMENTS)
         for import_file in job.files.filter(status="failed", parent=None):
             if not import_file.original:  # refused before reading, so not reported yet
                 self.write_file_report(import_file)
