@@ -271,6 +271,9 @@ class ImportJob(models.Model):
     files_done = models.PositiveIntegerField(default=0)
     # What a running import is doing now: importing, committing to the index, merging the index.
     stage = models.CharField(max_length=200, blank=True)
+    # Records read so far (imported, duplicate or failed), counted batch by
+    # batch while the import runs, so a large file shows progress.
+    records_done = models.PositiveIntegerField(_("records processed"), default=0)
     imported = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)

@@ -6,13 +6,14 @@ writer; a command-line import running meanwhile waits for Whoosh's lock.
 
 import tempfile
 
+from django.db.models import F
 from django_tasks import task
 
 from articles.importing.pipeline import Importer
 from articles.jobs import current_runner, fail_abandoned_jobs
 from articles.models import ImportFile, ImportJob
 from articles.search.indexing import optimise_index, reindex_articles
-from articles.search.merging import MAX_SEGMENTS
+from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
 
 
 @task()
@@ -20,7 +21,13 @@ def run_import_job(job_id):
     fail_abandoned_jobs()
     job = ImportJob.objects.get(pk=job_id)
     files = job.files.filter(parent=None).exclude(status=ImportFile.Status.FAILED).order_by("pk")
-    Importer(job).run(list(files))
+
+    def count_records(handled):
+        # An update of its own, so the admin page sees it while the file is still being read.
+        ImportJob.objects.filter(pk=job.pk).update(records_done=F("records_done") + handled)
+        job.records_done += handled  # the importer's last save of the job writes this total
+
+    Importer(job, on_records=count_records).run(list(files))
     optimise_index_later.enqueue(job_id)
 
 
@@ -33,7 +40,7 @@ def optimise_index_later(job_id=None):
         jobs.update(stage=stage)
 
     try:
-        optimise_index(on_stage=on_stage, when_over=MAX_SEGMENTS)
+        optimise_index(max_documents=OPTIMISE_STEP_DOCUMENTS, on_stage=on_stage, when_over=MAX_SEGMENTS)
     finally:
         jobs.update(stage="")
 

@@ -135,7 +135,7 @@ def _status(pid):
 class MemorySampler(threading.Thread):
     """Peak RSS (and its private part) of this process and every descendant, sampled from /proc."""
 
-    def __init__(self, interval=0.2):
+    def __init__(self, interval=0.5):
         super().__init__(daemon=True)
         self.interval = interval
         self.peaks = {}  # pid -> {"rss", "private", "role"}
@@ -143,18 +143,20 @@ class MemorySampler(threading.Thread):
         self.stopped = threading.Event()
 
     def _tree(self):
-        root = os.getpid()
-        children = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                status = _status(int(entry))
-                if status:
-                    children.setdefault(status["ppid"], []).append((int(entry), status))
-        found, todo = {root: _status(root)}, [root]
+        """{pid: status} of this process and its descendants (from /proc/PID/task/TID/children, not all of /proc)."""
+        found, todo = {}, [os.getpid()]
         while todo:
-            for pid, status in children.get(todo.pop(), []):
-                found[pid] = status
-                todo.append(pid)
+            pid = todo.pop()
+            found[pid] = _status(pid)
+            try:
+                tasks = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for task in tasks:
+                try:
+                    todo.extend(int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+                except OSError:
+                    pass
         return found
 
     def run(self):
@@ -230,6 +232,12 @@ class ImportProgress:
                 "longest_index_stage_s": slow}
 
 
+def cpu_seconds():
+    """CPU seconds of this process and its finished children: the fair measure on a shared machine."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def folder_mb(path):
     if path.is_file():
         return round(path.stat().st_size / 1e6, 1)
@@ -276,8 +284,11 @@ def raw_whoosh(paths, work_dir, repeat):
 
     index_dir = work_dir / "whoosh_raw_index"
     shutil.rmtree(index_dir, ignore_errors=True)
+    cpu = cpu_seconds()
     ix, figures = build_index(corpus_texts(paths), index_dir)
-    yield {"whoosh": "raw, defaults", **figures}
+    cpu = cpu_seconds() - cpu
+    yield {"whoosh": "raw, defaults", **figures, "cpu_s": round(cpu, 1),
+           "articles_per_cpu_s": round(figures["articles"] / cpu, 1)}
     parsers = {"AND": QueryParser("text", ix.schema), "OR": QueryParser("text", ix.schema, group=OrGroup)}
     with ix.searcher() as searcher:
         started = time.perf_counter()
@@ -346,14 +357,16 @@ def main():
         progress = ImportProgress(REAL_SIZE if args.real else args.size)
         sampler = MemorySampler()
         sampler.start()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         job = import_paths(paths, on_records=progress.on_records, on_stage=progress.on_stage)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         memory = sampler.stop()
         progress.on_stage(None)
         print(json.dumps({"segments_after_import": segment_count()}), flush=True)
         print(json.dumps({"imported": job.imported, "duplicates": job.duplicates, "failed": job.failed,
                           "import_s": round(elapsed, 1), "articles_per_s": round(job.imported / elapsed, 1),
+                          "cpu_s": round(cpu, 1), "articles_per_cpu_s": round(job.imported / cpu, 1),
+                          "load_average": os.getloadavg()[0],
                           **progress.figures(), **memory}), flush=True)
     if not args.no_optimise:
         # The scheduled step after an import (the worker's, import_articles' last): merge the segments.

@@ -3,6 +3,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from articles.admin import hide_third_party_models
+
+hide_third_party_models()
+
 # Django's account pages, with password reset only where mail can be sent:
 # the embedded default has no mail server, and a reset page that tries SMTP
 # on localhost helps nobody (settings.PASSWORD_RESET).

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
-from articles.search import expansion
+from articles.search import prefixes as expansion
 from articles.search.indexing import reindex_articles
 from articles.search.query import MAX_CLAUSES, MIN_PREFIX_LETTERS, parse_query
 from articles.search.service import search_articles

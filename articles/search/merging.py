@@ -39,8 +39,12 @@ SMALL_SEGMENT_DOCUMENTS = MERGE_MAX_DOCUMENTS // 4
 # Small segments are merged once there are this many (merging at every
 # commit would rewrite the same documents again and again).
 MERGE_MIN_SEGMENTS = 4
-# After an import, the worker optimises when more segments than this remain.
+# After an import, the worker optimises when more segments than this remain,
+# in steps of at most OPTIMISE_STEP_DOCUMENTS articles: a Whoosh merge
+# rewrites every posting in Python (about as costly as indexing them), so
+# each step holds the write lock for a bounded time.
 MAX_SEGMENTS = _env_int("WHOOSH_MAX_SEGMENTS", 8)
+OPTIMISE_STEP_DOCUMENTS = _env_int("WHOOSH_OPTIMISE_STEP_DOCUMENTS", 100_000)
 
 
 def pick_small_segments(segments, max_documents=MERGE_MAX_DOCUMENTS):

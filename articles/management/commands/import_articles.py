@@ -8,7 +8,7 @@ from articles.importing.pipeline import BATCH_SIZE, import_paths
 from articles.importing.report import describe_file
 from articles.importing.safety import terminal_safe
 from articles.search.indexing import optimise_index
-from articles.search.merging import MAX_SEGMENTS
+from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
 
 
 class Command(BaseCommand):
@@ -38,7 +38,8 @@ class Command(BaseCommand):
                 on_stage=self.bar.set_description_str,
             )
             if not options["no_optimise"]:
-                optimise_index(on_stage=self.bar.set_description_str, when_over=MAX_SEGMENTS)
+                optimise_index(max_documents=OPTIMISE_STEP_DOCUMENTS, on_stage=self.bar.set_description_str,
+                               when_over=MAX_SEGMENTS)
         for import_file in job.files.filter(status="failed", parent=None):
             if not import_file.original:  # refused before reading, so not reported yet
                 self.write_file_report(import_file)
