@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup demo bench browser-deps messages
+.PHONY: run test test-postgres postgres setup demo bench browser-deps messages opensearch opensearch-stop test-opensearch
 
 $(INSTALLED): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,5 +63,51 @@ node_modules/.installed: package.json package-lock.json
 test: $(INSTALLED) messages browser-deps node_modules/.installed
 	$(BIN)/python -m pytest
 
+# The same tests on PostgreSQL: .ci/with-postgres installs Debian's
+# postgresql when missing, starts a throw-away cluster on 127.0.0.1 for the
+# run (POSTGRES_PORT, or a free port) and removes it afterwards.
+test-postgres: $(INSTALLED) messages browser-deps node_modules/.installed
+	.ci/with-postgres $(BIN)/python -m pytest
+
+# A throw-away PostgreSQL cluster with a shell (or CMD) pointed at it through
+# DATABASE_URL, e.g. `make postgres CMD="make run"`.
+CMD ?= $(SHELL)
+postgres:
+	.ci/with-postgres $(CMD)
+
 bench: $(INSTALLED)
 	$(BIN)/python bench/retrieval.py
+
+# A local 3-node OpenSearch cluster on 127.0.0.1 (HTTP 9200-9202) for
+# development and the tests marked `opensearch`; production runs OpenSearch's
+# own packages or a managed service (README). The launcher is built once with
+# Maven (OpenSearch's server and modules come from Maven Central); data and
+# logs go to var/opensearch/.
+OPENSEARCH_LAUNCHER := opensearch/target/opensearch-cluster-1.0.jar
+
+$(OPENSEARCH_LAUNCHER): opensearch/pom.xml $(wildcard opensearch/src/main/java/org/newsarchive/cluster/*.java)
+	@missing=""; \
+	command -v java >/dev/null 2>&1 || missing="default-jre-headless"; \
+	command -v mvn >/dev/null 2>&1 || missing="$$missing maven"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing for the OpenSearch launcher"; \
+		$(APT_GET) update -qq && \
+		$(APT_GET) install -y -qq --no-install-recommends $$missing; \
+	fi
+	mvn -B -q -f opensearch/pom.xml package
+	touch $@
+
+opensearch: $(OPENSEARCH_LAUNCHER)
+	python3 opensearch/cluster.py start
+
+opensearch-stop:
+	python3 opensearch/cluster.py stop
+
+# The search, page, export, import and command tests again with every index on
+# the cluster (start it first with `make opensearch`); tests/test_opensearch.py
+# runs in `make test` whenever a cluster answers.
+OPENSEARCH_SUITE := tests/test_search.py tests/test_views.py tests/test_query.py tests/test_importing.py \
+	tests/test_exporting.py tests/test_export_views.py tests/test_commands.py tests/test_admin.py
+
+test-opensearch: $(INSTALLED)
+	OPENSEARCH_TESTS=required $(BIN)/python -m pytest --search-engine=opensearch $(OPENSEARCH_SUITE)

@@ -208,7 +208,8 @@ class ImportJobAdmin(admin.ModelAdmin):
     @admin.display(description=_("progress"))
     def progress(self, job):
         files = f"{counted(job.files_done, 'file')} من {job.files_total}"
-        return f"{files}، {counted(job.records_done, 'record')}"
+        done = f"{files}، {counted(job.records_done, 'record')}"
+        return f"{done} ({job.stage})" if job.stage else done
 
     def has_change_permission(self, request, obj=None):
         return False  # a report is read, not edited

@@ -93,8 +93,9 @@ def article_row(article, rank=None, score=None, terms=None, include_text=False):
         "is_story_lead": bool(article.is_story_lead),
         "score": round(score, 4) if score is not None else "",
         "rank": int(rank) if rank is not None else "",
-        # Without query words the passage is simply the opening of the body.
-        "snippet": plain_snippet(article.body, terms if terms else HighlightTerms()),
+        # Without query words the passage is simply the opening of the body;
+        # with them, it opens at the first match (see plain_snippet).
+        "snippet": plain_snippet(article.body, terms if terms else HighlightTerms(), first_match=True),
     }
     if include_text:
         row["text"] = article.body

@@ -149,12 +149,12 @@ class Story(models.Model):
         return self.lead.title if self.lead else f"story {self.pk}"
 
 
-def body_fingerprint(body):
-    """SHA-256 of the body's normalised words: equal for exact duplicates.
+def body_fingerprint(body, words=None):
+    """SHA-256 of the body's normalised words (``words``, when already tokenised): equal for exact duplicates.
 
     Diacritics, spacing and punctuation differences do not make a new article.
     """
-    return hashlib.sha256(" ".join(tokenise(body)).encode("utf-8")).hexdigest()
+    return hashlib.sha256(" ".join(tokenise(body) if words is None else words).encode("utf-8")).hexdigest()
 
 
 class DatePrecision(models.TextChoices):
@@ -258,6 +258,8 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True, help_text=_("Why the whole import stopped, if it did."))
     files_total = models.PositiveIntegerField(default=0)
     files_done = models.PositiveIntegerField(default=0)
+    # What a running import is doing now: importing, committing to the index, merging the index.
+    stage = models.CharField(max_length=200, blank=True)
     # Records read so far (imported, duplicate or failed), counted batch by
     # batch while the import runs, so a large file shows progress.
     records_done = models.PositiveIntegerField(_("records processed"), default=0)

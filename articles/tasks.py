@@ -11,7 +11,8 @@ from django_tasks import task
 
 from articles.importing.pipeline import Importer
 from articles.models import ImportFile, ImportJob
-from articles.search.indexing import reindex_articles
+from articles.search.indexing import optimise_index, reindex_articles
+from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
 
 
 @task()
@@ -25,6 +26,21 @@ def run_import_job(job_id):
         job.records_done += handled  # the importer's last save of the job writes this total
 
     Importer(job, on_records=count_records).run(list(files))
+    optimise_index_later.enqueue(job_id)
+
+
+@task()
+def optimise_index_later(job_id=None):
+    """Merge the index's segments after an import left many; the import's page shows the step."""
+    jobs = ImportJob.objects.filter(pk=job_id)
+
+    def on_stage(stage):
+        jobs.update(stage=stage)
+
+    try:
+        optimise_index(max_documents=OPTIMISE_STEP_DOCUMENTS, on_stage=on_stage, when_over=MAX_SEGMENTS)
+    finally:
+        jobs.update(stage="")
 
 
 @task()

@@ -9,10 +9,10 @@ from articles import search_page
 from articles.context_processors import DIGIT_STYLES
 from articles.forms import SearchForm
 from articles.models import Article
-from articles.search.highlight import HighlightTerms, highlight_text
+from articles.search.highlight import highlight_text
 from articles.search.query import parse_query
 from articles.search.related import related_articles
-from articles.search.service import SearchFilters, search_articles
+from articles.search.service import SearchFilters, highlight_terms, search_articles
 
 can_read = permission_required("articles.view_article", raise_exception=True)
 
@@ -54,7 +54,8 @@ def search(request):
         "filters": filters,
         "every_version": every_version,
         "versions_switch_url": search_page.versions_switch_url(params, every_version),
-        "facet_groups": search_page.facet_groups(params, outcome.facets, filters) if outcome.facets else [],
+        "facet_groups": search_page.facet_groups(params, outcome.facets, filters,
+                                                 outcome.facets_as_written) if outcome.facets else [],
         "chips": search_page.chips(params, filters),
         "quick_ranges": search_page.quick_ranges(params),
         "bars": bars,
@@ -72,7 +73,7 @@ def article_detail(request, pk):
     article = get_object_or_404(Article.objects.select_related("source", "original_source", "story"), pk=pk)
     query = request.GET.get("q", "")
     back = request.GET.get("back", "")
-    terms = HighlightTerms.from_query(parse_query(query))
+    terms = highlight_terms(parse_query(query))
     versions = []
     if article.story_id:
         versions = article.story.articles.exclude(pk=article.pk).select_related("source").order_by("date", "pk")

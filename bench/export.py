@@ -69,50 +69,59 @@ def main():
     args = parser.parse_args()
     if not (args.work_dir / "archive.sqlite3").exists():
         raise SystemExit(f"No imported corpus in {args.work_dir}: run bench/corpus.py first.")
-    manage(args.work_dir, "shell", "-c", (
+    cases = [
+        ("about 3,000 rows", {"date_from": "2015-07-21", "date_to": "2015-07-21"}),
+        ("every article", {"date_from": "2015-01-01"}),
+        ("about 3,000 rows, full text", {"date_from": "2015-07-21", "date_to": "2015-07-21", "text": "1"}),
+        ("every article, full text", {"date_from": "2015-01-01", "text": "1"}),
+        ("a word query", {"q": "السعودية"}),
+    ]
+    for row in run_exports(args.work_dir, args.port, cases):
+        print(json.dumps(row, ensure_ascii=False))
+
+
+def run_exports(work_dir, port, cases):
+    """Serve ``work_dir``'s archive and download a CSV export for each (label, params); yields figure rows."""
+    manage(work_dir, "shell", "-c", (
         "from django.contrib.auth import get_user_model; from articles.roles import assign_role; "
         f"u, _ = get_user_model().objects.get_or_create(username='bench_researcher'); u.set_password('{PASSWORD}'); "
         "u.save(); assign_role(u, 'researcher')"
     ))
-    base = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "NEWSARCHIVE_DATA_DIR": str(args.work_dir)}
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "NEWSARCHIVE_DATA_DIR": str(work_dir)}
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{args.port}"],
+        [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         wait_for(base)
         opener = login(base)
-        print(json.dumps({"server_rss_mb_after_login": peak_rss_mb(server.pid)}))
-        cases = [
-            ("about 3,000 rows", {"date_from": "2015-07-21", "date_to": "2015-07-21"}),
-            ("every article", {"date_from": "2015-01-01"}),
-            ("about 3,000 rows, full text", {"date_from": "2015-07-21", "date_to": "2015-07-21", "text": "1"}),
-            ("every article, full text", {"date_from": "2015-01-01", "text": "1"}),
-        ]
+        yield {"server_rss_mb_after_login": peak_rss_mb(server.pid)}
         for label, params in cases:
             query = urllib.parse.urlencode({**params, "format": "csv", "confirm": "1", "sort": "newest"})
-            # The confirmation page says how many rows the export has.
+            # The confirmation page says how many rows the export has (its first request opens the index).
+            started = time.perf_counter()
             confirm = opener.open(f"{base}/export/?{query.replace('confirm=1', 'confirm=')}").read().decode()
-            rows = int(re.search(r"<strong>(\d+)</strong>", confirm).group(1))
+            confirm_ms = (time.perf_counter() - started) * 1000
+            rows = int(re.search(r"<strong>([\d,]+)</strong>", confirm).group(1).replace(",", ""))
             started = time.perf_counter()
             with opener.open(f"{base}/export/?{query}") as response:
                 first_byte = time.perf_counter() - started
                 while response.read(1 << 16):
                     pass  # drained, not parsed: the server's speed is measured, not the client's
             elapsed = time.perf_counter() - started
-            print(json.dumps({
+            yield {
                 "export": label,
                 "rows": rows,
                 "seconds": round(elapsed, 2),
                 "rows_per_second": round(rows / elapsed),
                 "first_byte_ms": round(first_byte * 1000),
+                "confirm_page_ms": round(confirm_ms),
                 "server_peak_rss_mb": peak_rss_mb(server.pid),
-            }, ensure_ascii=False))
+            }
     finally:
         server.terminate()
         server.wait()
-
 
 if __name__ == "__main__":
     main()

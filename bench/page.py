@@ -36,6 +36,12 @@ def main():
     import django
 
     django.setup()
+    for row in measure_pages(args.repeat):
+        print(json.dumps(row, ensure_ascii=False))
+
+
+def measure_pages(repeat, filters=None):
+    """Rows of page-time figures for the QUERIES, with and without filters (Django set up)."""
     from django.contrib.auth import get_user_model
     from django.db.models import Count
     from django.test import Client
@@ -47,27 +53,33 @@ def main():
     assign_role(user, "editor")
     client = Client()
     client.force_login(user)
-    busiest = Source.objects.annotate(n=Count("articles")).order_by("-n").first()
-    filters = {"source": [busiest.name, "okaz"], "date_from": "2015-07-25", "date_to": "2015-08-05"}
+    if filters is None:
+        busiest = Source.objects.annotate(n=Count("articles")).order_by("-n").first()
+        filters = {"source": [busiest.name, "okaz"], "date_from": "2015-07-25", "date_to": "2015-08-05"}
     client.get("/", {"q": "تهيئة"})  # open the searcher and load ranking statistics
     times = {}
     for label, queries in QUERIES.items():
         for filtered in (False, True):
             key = (label, filtered)
             times[key] = []
-            for _ in range(args.repeat):
+            for _ in range(repeat):
                 for query in queries:
                     started = time.perf_counter()
                     response = client.get("/", {"q": query, **(filters if filtered else {})})
                     times[key].append((time.perf_counter() - started) * 1000)
                     assert response.status_code == 200
-    everything = [t for values in times.values() for t in values]
+    rows = []
     for (label, filtered), values in times.items():
-        print(json.dumps({"queries": label, "filters": filtered, "page_ms_median": round(statistics.median(values), 1),
-                          "page_ms_p95": round(percentile(values, 0.95), 1)}, ensure_ascii=False))
-    print(json.dumps({"all": len(everything), "page_ms_median": round(statistics.median(everything), 1),
-                      "page_ms_p95": round(percentile(everything, 0.95), 1)}))
-
+        rows.append({"queries": label, "filters": filtered, "page_ms_median": round(statistics.median(values), 1),
+                     "page_ms_p95": round(percentile(values, 0.95), 1)})
+    for filtered in (False, True):
+        values = [t for (_, f), v in times.items() if f == filtered for t in v]
+        rows.append({"queries": "all", "filters": filtered, "page_ms_median": round(statistics.median(values), 1),
+                     "page_ms_p95": round(percentile(values, 0.95), 1)})
+    everything = [t for values in times.values() for t in values]
+    rows.append({"all": len(everything), "page_ms_median": round(statistics.median(everything), 1),
+                 "page_ms_p95": round(percentile(everything, 0.95), 1)})
+    return rows
 
 if __name__ == "__main__":
     main()

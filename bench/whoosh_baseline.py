@@ -28,16 +28,17 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import OrGroup, QueryParser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import QUERIES  # noqa: E402  (the same word lists as the archive's corpus benchmark)
+from corpus import QUERIES, SHARED_DIR  # noqa: E402  (the same word lists as the archive's corpus benchmark)
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SET_DIR = REPO.parent / "shared" / "data" / "eval" / "snn_title2body"
+DEFAULT_SET_DIR = SHARED_DIR / "data" / "eval" / "snn_title2body"
 
 
 def articles(set_dir, limit):
     with gzip.open(set_dir / "corpus.jsonl.gz", "rt", encoding="utf-8") as lines:
         for line in itertools.islice(lines, limit):
-            yield json.loads(line)
+            article = json.loads(line)
+            yield article["id"], article["title"] + "\n" + article["text"]
 
 
 def percentile(values, fraction):
@@ -45,8 +46,8 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def build_index(set_dir, index_dir, limit):
-    """A fresh index with Whoosh's defaults; returns it and the indexing figures."""
+def build_index(documents, index_dir):
+    """A fresh index with Whoosh's defaults from (id, text) pairs; returns it and the indexing figures."""
     schema = Schema(id=ID(stored=True, unique=True), text=TEXT())
     index_dir.mkdir(parents=True, exist_ok=True)
     # The clock starts before create_in so setup, reading and commit are all counted,
@@ -55,8 +56,8 @@ def build_index(set_dir, index_dir, limit):
     ix = index.create_in(str(index_dir), schema)
     writer = ix.writer()
     count = 0
-    for article in articles(set_dir, limit):
-        writer.add_document(id=article["id"], text=article["title"] + "\n" + article["text"])
+    for identifier, text in documents:
+        writer.add_document(id=identifier, text=text)
         count += 1
     writer.commit()
     elapsed = time.perf_counter() - started
@@ -99,7 +100,7 @@ def main():
         index_dir = (args.work_dir or Path(temp)) / "whoosh_baseline_index"
         if index_dir.exists():
             sys.exit(f"{index_dir} exists; remove it or pick another --work-dir")
-        ix, figures = build_index(args.set_dir, index_dir, args.limit)
+        ix, figures = build_index(articles(args.set_dir, args.limit), index_dir)
         print(json.dumps({"whoosh": "defaults", **figures}, ensure_ascii=False))
 
         lines = (args.set_dir / "queries.jsonl").read_text(encoding="utf-8").splitlines()

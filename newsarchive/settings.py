@@ -239,12 +239,31 @@ TASKS = {
 }
 
 WHOOSH_INDEX_PATH = Path(os.environ.get("WHOOSH_INDEX_PATH", DATA_DIR / "whoosh_index"))
-HAYSTACK_CONNECTIONS = {
-    "default": {
-        "ENGINE": "articles.search.backend.ArabicWhooshEngine",
-        "PATH": str(WHOOSH_INDEX_PATH),
-    },
-}
+# "whoosh" (embedded, the default) or "opensearch" (a cluster at OPENSEARCH_URL;
+# `rebuild_index` moves an archive from one to the other).
+SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "whoosh").strip().lower()
+if SEARCH_ENGINE == "opensearch":
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "articles.search.opensearch_backend.ArabicOpenSearchEngine",
+            "URL": [url.strip() for url in os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200").split(",")],
+            "INDEX_NAME": os.environ.get("OPENSEARCH_INDEX", "newsarchive"),
+            "SHARDS": envint("OPENSEARCH_SHARDS", 2),
+            "REPLICAS": envint("OPENSEARCH_REPLICAS", 1),
+            "TIMEOUT": envint("OPENSEARCH_TIMEOUT", 30),
+            # A node that stops answering is dropped and retried: the others serve.
+            "KWARGS": {"retry_on_timeout": True, "max_retries": 3},
+        },
+    }
+elif SEARCH_ENGINE == "whoosh":
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "articles.search.backend.ArabicWhooshEngine",
+            "PATH": str(WHOOSH_INDEX_PATH),
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"SEARCH_ENGINE must be 'whoosh' or 'opensearch', not {SEARCH_ENGINE!r}.")
 # Indexing is explicit (import pipeline, admin saves after commit): the
 # realtime processor would write to Whoosh inside every save.
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"

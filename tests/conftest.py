@@ -1,3 +1,5 @@
+import os
+import uuid
 from datetime import date
 
 import pytest
@@ -5,22 +7,80 @@ from haystack import connections
 
 from tests.base import DEMO_SAMPLES
 
+OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--search-engine", choices=("whoosh", "opensearch"), default="whoosh",
+        help="run the tests on this engine; opensearch needs a cluster (`make opensearch`)",
+    )
+
+
+def opensearch_available():
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(OPENSEARCH_URL.split(",")[0] + "/_cluster/health", timeout=3) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``opensearch`` (and every test under --search-engine=opensearch) need a
+    cluster: without one they are skipped, unless OPENSEARCH_TESTS=required (CI) makes
+    that an error. Tests marked ``whoosh_only`` read Whoosh's internals and are skipped there."""
+    on_cluster = config.getoption("--search-engine") == "opensearch"
+    needs_cluster = [item for item in items if on_cluster or item.get_closest_marker("opensearch")]
+    if on_cluster:
+        for item in items:
+            item.add_marker(pytest.mark.opensearch)
+            if item.get_closest_marker("whoosh_only"):
+                item.add_marker(pytest.mark.skip(reason="reads Whoosh's own index structures"))
+    if needs_cluster and not opensearch_available():
+        if os.environ.get("OPENSEARCH_TESTS") == "required":
+            raise pytest.UsageError(f"No OpenSearch cluster answers at {OPENSEARCH_URL}: run `make opensearch`.")
+        skip = pytest.mark.skip(reason=f"no OpenSearch cluster at {OPENSEARCH_URL} (`make opensearch` starts one)")
+        for item in needs_cluster:
+            item.add_marker(skip)
+
+
+def opensearch_connection(index_name, **options):
+    return {
+        "ENGINE": "articles.search.opensearch_backend.ArabicOpenSearchEngine",
+        "URL": OPENSEARCH_URL.split(","),
+        "INDEX_NAME": index_name,
+        "KWARGS": {"retry_on_timeout": True, "max_retries": 3},
+        **options,
+    }
+
 
 @pytest.fixture(autouse=True)
-def search_index(tmp_path, settings):
-    """A real, empty Whoosh index (and file store) in a temporary folder for every test.
+def search_index(request, tmp_path, settings):
+    """A real, empty index for every test: Whoosh in a temporary folder or, with
+    --search-engine=opensearch or the ``opensearch`` marker, an index of its own on the cluster.
 
     Haystack keeps its connection settings from start-up, so they are swapped
     here and the connection reloaded; each test sees only what it indexed.
     """
     settings.MEDIA_ROOT = tmp_path / "media"
     original = connections.connections_info
-    settings.HAYSTACK_CONNECTIONS = {
-        "default": {**original["default"], "PATH": str(tmp_path / "whoosh_index")},
-    }
+    on_cluster = request.config.getoption("--search-engine") == "opensearch" or request.node.get_closest_marker(
+        "opensearch"
+    )
+    if on_cluster:
+        name = f"test-{uuid.uuid4().hex[:12]}"
+        settings.HAYSTACK_CONNECTIONS = {"default": opensearch_connection(name)}
+    else:
+        settings.HAYSTACK_CONNECTIONS = {
+            "default": {**original["default"], "PATH": str(tmp_path / "whoosh_index")},
+        }
     connections.connections_info = settings.HAYSTACK_CONNECTIONS
     connections.reload("default")
     yield tmp_path / "whoosh_index"
+    if on_cluster:
+        connections["default"].get_backend().conn.indices.delete(index=name, ignore=[404])
     connections.connections_info = original
     connections.reload("default")
 

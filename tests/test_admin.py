@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,8 +17,15 @@ UPLOAD_URL = "admin:articles_importjob_upload"
 
 
 def run_worker():
-    """What `make run`'s background worker does, once, for the tasks queued so far."""
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    """What `make run`'s background worker does, once, for the tasks queued so far.
+
+    The test's data lives in one open transaction on one connection; between
+    tasks the worker closes connections it considers stale (any connection
+    inside a transaction, on PostgreSQL), which would end the test's
+    transaction, so that recycling is left out here.
+    """
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
 def upload(client, capture, files):

@@ -227,6 +227,7 @@ def test_an_interrupted_import_is_completed_by_the_next_one(db, tmp_path):
     assert not Article.objects.filter(index_pending=True).exists()
 
 
+@pytest.mark.whoosh_only
 def test_a_second_writer_waits_for_the_first_instead_of_failing(demo_articles):
     backend = connections["default"].get_backend()
     index = connections["default"].get_unified_index().get_index(Article)
@@ -264,6 +265,16 @@ def test_a_file_over_200_mb_is_refused_before_reading_and_the_rest_imports(db, t
     assert reports["huge.jsonl"].status == ImportFile.Status.FAILED
     assert "larger than 200 MB" in reports["huge.jsonl"].message
     assert job.imported == 1 and job.failed == 1
+
+
+def test_articles_of_an_import_s_first_batch_are_not_stories_of_their_own(db, tmp_path):
+    records = [
+        {"id": str(i), "title": f"خبر {i}", "text": "أعلنت الوزارة " + " ".join(f"كلمة{i}م{j}" for j in range(30))}
+        for i in range(5)
+    ]
+    import_paths([write_jsonl(tmp_path / "records.jsonl", records)], today=TODAY)
+    assert Article.objects.count() == 5
+    assert not Story.objects.exists()  # nothing alike: no article joins a story
 
 
 def test_the_demo_set_shows_the_product_on_first_run(db):

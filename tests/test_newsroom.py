@@ -137,7 +137,7 @@ def test_the_migration_decodes_articles_stored_before(db):
 
     article = Article.objects.create(title="قمة &quot;الرياض&quot;", body="نص الخبر", category="سياسة &amp; اقتصاد")
     Article.objects.filter(pk=article.pk).update(index_pending=False)
-    migration = importlib.import_module("articles.migrations.0004_decode_entities")
+    migration = importlib.import_module("articles.migrations.0005_decode_entities")
     migration.decode_stored_entities(apps, None)
     article.refresh_from_db()
     assert (article.title, article.category, article.index_pending) == ('قمة "الرياض"', "سياسة & اقتصاد", True)

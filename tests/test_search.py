@@ -272,6 +272,7 @@ def test_related_articles_share_telling_words_and_leave_out_the_story(demo_artic
     assert [int(r.pk) for r in SearchQuerySet().more_like_this(demo_articles["channel"])][:1] == [others[0].pk]
 
 
+@pytest.mark.whoosh_only
 def test_the_postings_cache_stays_within_its_budget_and_changes_no_result(demo_articles, monkeypatch):
     from articles.search import ranking
 

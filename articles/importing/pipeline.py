@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.importing.archives import iter_zip_members
@@ -29,8 +29,25 @@ from articles.importing.readers import MAX_FILE_BYTES, FileError, FileNotice, Re
 from articles.importing.stories import StoryGrouper
 from articles.models import Article, ImportFile, ImportJob, Source, address_keys, body_fingerprint
 from articles.search.indexing import IndexQueue
+from articles.text import tokenise
 
 BATCH_SIZE = 500
+# Any number: the PostgreSQL advisory lock every import takes to save a batch.
+SAVE_LOCK_KEY = 7_314_212_011
+
+
+def lock_saving():
+    """Wait until no other import is saving a batch; held until the transaction ends.
+
+    Two imports of the same files at once (the admin's worker and a
+    command-line import) would otherwise both find a record new and both
+    insert it. Holding this lock, a batch's duplicate check sees everything
+    the other imports committed. SQLite needs nothing: its transactions here
+    are EXCLUSIVE (settings.py), one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SAVE_LOCK_KEY])
 
 
 @dataclass
@@ -89,12 +106,13 @@ def article_fields(record, today):
 class Importer:
     """Imports the files of one ``ImportJob``."""
 
-    def __init__(self, job, today=None, batch_size=BATCH_SIZE, on_file=None, on_records=None):
+    def __init__(self, job, today=None, batch_size=BATCH_SIZE, on_file=None, on_records=None, on_stage=None):
         self.job = job
         self.today = today or date.today()
         self.batch_size = batch_size
         self.on_file = on_file  # called with each finished ImportFile
         self.on_records = on_records  # called with the number of records each batch handled
+        self.on_stage = on_stage  # called with what the import is doing, whenever that changes
         self.sources = {}
         self.stories = StoryGrouper()
 
@@ -104,7 +122,7 @@ class Importer:
         job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
         job.save(update_fields=["status", "started_at"])
         try:
-            with IndexQueue() as self.index_queue:
+            with IndexQueue(on_stage=self._stage) as self.index_queue:
                 # Articles saved by an earlier import that was killed before
                 # its index commit.
                 self.index_queue.add(list(Article.objects.filter(index_pending=True).values_list("pk", flat=True)))
@@ -121,9 +139,18 @@ class Importer:
             job.status = ImportJob.Status.DONE
         finally:
             self._total()
+            job.stage = ""
             job.finished_at = timezone.now()
             job.save()
         return job
+
+    def _stage(self, stage):
+        """Say what the import is doing (an index commit, waiting for the lock) on the job and to the caller."""
+        if stage != self.job.stage:
+            self.job.stage = stage
+            self.job.save(update_fields=["stage"])
+            if self.on_stage:
+                self.on_stage(stage)
 
     def _total(self):
         counted = self.job.files.exclude(status=ImportFile.Status.ARCHIVE)
@@ -205,22 +232,25 @@ class Importer:
         return self.sources[("url", keys[0])]
 
     def _save_batch(self, import_file, batch):
-        fingerprints = [body_fingerprint(fields.body) for fields in batch]
+        # The body's words serve both the fingerprint and the story signature.
+        words = [tokenise(fields.body) for fields in batch]
+        fingerprints = [body_fingerprint(fields.body, body_words) for fields, body_words in zip(batch, words)]
         external_ids = [fields.external_id for fields in batch if fields.external_id]
         duplicates = []
         with transaction.atomic():
+            lock_saving()
             by_fingerprint = dict(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk"))
             by_external_id = dict(
                 Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk")
             )
             new_articles = []
-            for fields, fingerprint in zip(batch, fingerprints):
+            for fields, fingerprint, body_words in zip(batch, fingerprints, words):
                 existing = by_external_id.get(fields.external_id) or by_fingerprint.get(fingerprint)
                 if existing:
                     duplicates.append((fields.origin, existing))
                     continue
                 article = self._article(fields, fingerprint, import_file)
-                self.stories.sign(article)
+                self.stories.sign(article, body_words)
                 new_articles.append(article)
                 # Later records in the same batch may repeat this one.
                 by_fingerprint[fingerprint] = article

@@ -27,8 +27,10 @@ weighted words.
 
 import math
 from collections import Counter, OrderedDict
+from datetime import timedelta
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from django.db.models import Max
 from haystack import connections
 
 from articles.models import Article, Story
@@ -44,16 +46,30 @@ MIN_SHINGLES = 8
 WORD_SET_CACHE = 5_000
 # Below this many articles, rarity means nothing and all words weigh the same.
 MIN_DOCUMENTS_FOR_IDF = 1000
+# Signatures of at most about this many earlier articles are held in memory:
+# a story's articles are at most MAX_DAYS_APART apart, so only the days near
+# the articles being imported are loaded (from the database), and the days
+# used least recently are dropped. Undated articles are compared with
+# everything, so they are always held.
+STORY_WINDOW_ARTICLES = 60_000
+# Document frequencies looked up in the index and remembered, at most.
+FREQUENCY_CACHE = 200_000
 
 
-def content_stems(body):
-    return [stem(word) for word in tokenise(body) if not is_stopword(word)]
+def content_stems(body, words=None):
+    """Light stems of the body's content words (``words``: the body already tokenised)."""
+    return [stem(word) for word in (tokenise(body) if words is None else words) if not is_stopword(word)]
+
+
+# Drawing the permutations is most of making a MinHash: draw them once (the
+# same seed, so the same signatures as MinHash(num_perm=NUM_PERM)).
+_TEMPLATE = MinHash(num_perm=NUM_PERM)
 
 
 def signature(words):
     """(LeanMinHash of the word triples, number of triples)."""
     triples = {f"{a} {b} {c}".encode("utf-8") for a, b, c in zip(words, words[1:], words[2:])}
-    minhash = MinHash(num_perm=NUM_PERM)
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
     minhash.update_batch(list(triples))
     return LeanMinHash(minhash), len(triples)
 
@@ -98,30 +114,87 @@ class DocumentFrequencies:
         if self.indexed + self.added_docs < MIN_DOCUMENTS_FOR_IDF:
             return 1.0  # too few articles to tell rare words from common ones
         if word not in self.cache:
+            if len(self.cache) >= FREQUENCY_CACHE:
+                self.cache.clear()
             self.cache[word] = self.searcher.doc_frequency(self.field, word)
         total = self.indexed + self.added_docs
         return math.log((total + 1) / (self.cache[word] + self.added[word] + 1)) + 1
 
 
 class StoryGrouper:
-    """Assigns new articles to stories during one import."""
+    """Assigns new articles to stories during one import.
 
-    def __init__(self):
+    Holds the MinHash signatures of the days near the articles it is given
+    (``STORY_WINDOW_ARTICLES`` at most, give or take one batch's days), not
+    the whole archive's.
+    """
+
+    def __init__(self, window_articles=None):
+        self.window_articles = window_articles or STORY_WINDOW_ARTICLES
         self.lsh = None
         self.signatures = {}
         self.dates = {}
+        self.days = OrderedDict()  # date (or None) -> pks held, least recently used first
         self.word_sets = OrderedDict()  # a bounded cache: memory stays flat
         self._pending = {}
+        self.newest = 0  # the highest article pk seen
 
     def _load(self):
         self.frequencies = DocumentFrequencies()
         self.lsh = MinHashLSH(threshold=SHINGLE_THRESHOLD, num_perm=NUM_PERM)
-        rows = Article.objects.exclude(minhash=None).values_list("pk", "minhash", "date").iterator(chunk_size=2000)
-        with self.lsh.insertion_session() as session:
-            for pk, data, date in rows:
-                minhash = LeanMinHash.deserialize(bytes(data))
-                self.signatures[pk], self.dates[pk] = minhash, date
-                session.insert(pk, minhash, check_duplication=False)
+
+    def _hold(self, pk, minhash, date):
+        if pk in self.signatures:
+            return
+        self.lsh.insert(pk, minhash, check_duplication=False)
+        self.signatures[pk], self.dates[pk] = minhash, date
+        self.days[date].append(pk)
+
+    def _load_days(self, wanted, skip=()):
+        """Hold the signatures of the articles dated on the ``wanted`` days (None: undated), but ``skip``'s."""
+        missing = [day for day in wanted if day not in self.days]
+        for day in wanted:
+            if day in self.days:
+                self.days.move_to_end(day)
+        if missing:
+            for day in missing:
+                self.days[day] = []
+            rows = Article.objects.exclude(minhash=None)
+            dated = [day for day in missing if day is not None]
+            rows = rows.filter(date__in=dated) if None not in missing else (
+                rows.filter(date__in=dated) | rows.filter(date=None)
+            )
+            for pk, data, date in rows.values_list("pk", "minhash", "date").iterator(chunk_size=2000):
+                if pk in skip:
+                    continue
+                self._hold(pk, LeanMinHash.deserialize(bytes(data)), date)
+        held = len(self.signatures)
+        for day in list(self.days):
+            if held <= self.window_articles:
+                break
+            if day in wanted:
+                continue
+            for pk in self.days.pop(day):
+                self.lsh.remove(pk)
+                del self.signatures[pk], self.dates[pk]
+                held -= 1
+
+    def _catch_up(self, ours):
+        """Hold what other imports saved since we last looked, on the days held (``ours`` are this batch's).
+
+        Imports save their batches one at a time (``pipeline.lock_saving``),
+        so every article with a higher pk than the newest seen is new to us.
+        Days not held yet are read whole when a batch needs them.
+        """
+        rows = Article.objects.exclude(minhash=None).filter(pk__gt=self.newest).exclude(pk__in=ours)
+        dated = [day for day in self.days if day is not None]
+        rows = rows.filter(date__in=dated) | rows.filter(date=None) if None in self.days else rows.filter(date__in=dated)
+        for pk, data, date in rows.values_list("pk", "minhash", "date").order_by().iterator(chunk_size=2000):
+            self._hold(pk, LeanMinHash.deserialize(bytes(data)), date)
+
+    def held(self):
+        """How many signatures are in memory."""
+        return len(self.signatures)
 
     def _words(self, pks):
         missing = [pk for pk in pks if pk not in self.word_sets]
@@ -145,17 +218,32 @@ class StoryGrouper:
         other = self.dates.get(other_pk)
         return date is None or other is None or abs((date - other).days) <= MAX_DAYS_APART
 
-    def sign(self, article):
-        """Set ``article.minhash`` before it is saved; remembers its words for ``add``."""
-        words = content_stems(article.body)
+    def sign(self, article, words=None):
+        """Set ``article.minhash`` before it is saved; remembers its words for ``add``.
+
+        ``words``: ``tokenise(article.body)``, when the caller has it already.
+        """
+        words = content_stems(article.body, words)
         minhash, size = signature(words)
         article.minhash = _to_bytes(minhash)
         self._pending[id(article)] = (frozenset(words), minhash, size)
 
     def add(self, articles):
         """Group ``articles`` (signed, then saved with pks) with the archive's earlier articles."""
+        # This batch's own articles are saved already; they go in one by one
+        # below, so that none is found similar to itself.
+        ours = [article.pk for article in articles]
         if self.lsh is None:
             self._load()
+            self.newest = Article.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        else:
+            self._catch_up(ours)
+        self.newest = max([self.newest] + ours)
+        wanted = {None}
+        for article in articles:
+            if article.date is not None:
+                wanted.update(article.date + timedelta(days=d) for d in range(-MAX_DAYS_APART, MAX_DAYS_APART + 1))
+        self._load_days(wanted, skip=set(ours))
         same_story = {}
         for article in articles:
             word_set, minhash, size = self._pending.pop(id(article))
@@ -169,8 +257,7 @@ class StoryGrouper:
             ]
             scored = ((self.weighted_similarity(word_set, other), pk) for pk, other in self._words(candidates).items())
             same_story[article.pk] = sorted((pair for pair in scored if pair[0] >= WORD_THRESHOLD), reverse=True)
-            self.lsh.insert(article.pk, minhash, check_duplication=False)
-            self.signatures[article.pk], self.dates[article.pk] = minhash, article.date
+            self._hold(article.pk, minhash, article.date)
             self._remember(article.pk, word_set)
         for article in articles:
             if same_story.get(article.pk):
@@ -182,9 +269,9 @@ class StoryGrouper:
         Stories are never merged: two stories that one article resembles stay
         apart, so a chain of loose resemblances cannot snowball into one story.
         """
-        members = {m.pk: m.story_id for m in Article.objects.filter(pk__in=[pk for _, pk in similar])}
+        members = dict(Article.objects.filter(pk__in=[pk for _, pk in similar]).values_list("pk", "story_id"))
         story_id = next((members[pk] for _, pk in similar if members.get(pk)), None)
-        story = Story.objects.get(pk=story_id) if story_id else Story.objects.create()
+        story = Story(pk=story_id) if story_id else Story.objects.create()
         loose = [pk for pk, member_story in members.items() if member_story is None]
         Article.objects.filter(pk__in=[article.pk] + loose).update(story=story)
         article.story = story

@@ -10,11 +10,17 @@ What it changes from haystack's Whoosh backend, and why:
   reader opens.
 - Writes wait for Whoosh's single write lock instead of failing, and batches
   commit without merging every segment.
-- Queries arrive as Whoosh query objects built by ``ArabicSearchQuery`` from
-  haystack's filter tree, not as strings to re-parse; the user's words go
-  through ``query.py``. Relevance ranking puts articles with all the query's
-  words first, then those with some (``fallback`` says when there were none
-  with all).
+- The archive's own searches (``service.py`` marks them ``archive_search``)
+  arrive as a ``SearchPlan`` of Whoosh query objects built from haystack's
+  filter tree, not as strings to re-parse; the user's words go through
+  ``query.py``. Relevance ranking puts articles with all the query's words
+  first, then those with some (``fallback`` says when there were none with
+  all). Anything else in that tree it cannot honour raises
+  ``SearchBackendError`` rather than change what the query means.
+- Every other ``SearchQuerySet`` is haystack's: its query string, parsed by
+  Whoosh's parser through the same Arabic analysis, searched by haystack's
+  Whoosh code. haystack's own Whoosh test suite runs against this engine
+  (``tests/test_haystack_suite.py``).
 - Highlighting is done on the original text from the database
   (``highlight.py``); haystack's uses a hard-coded English analyzer.
 """
@@ -35,13 +41,16 @@ from haystack.inputs import BaseInput
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as wq
-from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, Schema
+from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, IDLIST, KEYWORD, NGRAM, NGRAMWORDS, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
-from whoosh.writing import MERGE_SMALL
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
 from articles.search.docsets import query_docs
+from articles.search.codec import ArchiveCodec
+from articles.search.expansion import expand_query
 from articles.search.highlight import HighlightTerms, snippet
+from articles.search.merging import bounded_merge, optimise
 from articles.search.query import clause_query, content_groups, parse_query
 from articles.search.ranking import SearcherStats, rank
 
@@ -49,8 +58,12 @@ from articles.search.ranking import SearcherStats, rank
 # finish before giving up. Whoosh allows one writer per index.
 WRITE_LOCK_TIMEOUT = 1800.0
 # Per writer process; past it Whoosh sorts postings through temporary files.
-WRITER_MEMORY_MB = 768
+# Each writer process's peak memory is about this plus the Python process
+# itself: keep it well under what the machine gives one process.
+WRITER_MEMORY_MB = int(os.environ.get("WHOOSH_WRITER_MEMORY_MB") or 256)
 WRITER_PROCESSES = min(2, os.cpu_count() or 1)
+# Whoosh's format written without zlib's set-up cost per block and per document (codec.py).
+WRITER_CODEC = ArchiveCodec()
 PARALLEL_WRITE_MIN_DOCUMENTS = 500
 
 _ram_storage = threading.local()
@@ -67,6 +80,12 @@ class SearchPlan:
     # can see what choosing another value would add.
     field_filters: dict = field(default_factory=dict)
 
+    def __str__(self):
+        parts = [f"text:({self.parsed.text})"] if self.parsed is not None else []
+        if self.filter is not None:
+            parts.append(str(self.filter))
+        return " AND ".join(parts) or "*"
+
 
 @dataclass
 class Match:
@@ -76,12 +95,20 @@ class Match:
     field_masks: dict  # filter masks by field
     other_mask: object  # the filters on no single field, or None
     fallback: bool
+    as_written: np.ndarray = None  # matches with a query word as written (filters applied)
+    written_query: np.ndarray = None  # the same before filters
+    expansions: dict = field(default_factory=dict)  # {word: expansion.WordExpansion}
 
     def without(self, name):
         """The matches with every filter but ``name``'s: a field's facet counts ignore its own filter."""
         masks = [mask for other, mask in self.field_masks.items() if other != name] + [self.other_mask]
         narrowed = _all_of(masks)
         return self.query_matched & narrowed if narrowed is not None else self.query_matched
+
+    def written_without(self, name):
+        """``without(name)`` limited to the articles with a query word as written."""
+        matched = self.without(name)
+        return matched & self.written_query if self.written_query is not None else matched
 
 
 def _and_parts(query):
@@ -101,6 +128,30 @@ def _all_of(masks):
     return result
 
 
+class ExclusiveDATETIME(DATETIME):
+    """Whoosh's DATETIME, whose parsed ranges keep ``{`` and ``}`` (exclusive ends).
+
+    Whoosh 2.7.4 drops them, so haystack's ``__lt``/``__gt`` on a datetime
+    would include the moment itself.
+    """
+
+    def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
+        from whoosh.util.times import datetime_to_long
+
+        if start is None and end is None:
+            return wq.Every(fieldname, boost=boost)
+        # An inclusive range covers the whole of a partial date (2025 is the
+        # year); an exclusive end stops before its first moment, an exclusive
+        # start after its last.
+        if start is not None:
+            moment = self._parse_datestring(start)
+            start = datetime_to_long(moment.ceil() if startexcl else moment.floor())
+        if end is not None:
+            moment = self._parse_datestring(end)
+            end = datetime_to_long(moment.floor() if endexcl else moment.ceil())
+        return wq.NumericRange(fieldname, start, end, startexcl, endexcl, boost=boost)
+
+
 class ArabicWhooshSearchBackend(WhooshSearchBackend):
     def setup(self):
         from haystack import connections
@@ -117,7 +168,12 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
 
         fields = connections[self.connection_alias].get_unified_index().all_searchfields()
         self.content_field_name, self.schema = self.build_schema(fields)
-        self.parser = None  # user text never reaches Whoosh's parser; see query.py
+        # For haystack's query strings; the search box's text goes through query.py.
+        # Words are looked for in their normalised form and as light stems, as
+        # the search box's words are (query.py).
+        fieldnames = [self.content_field_name, self.content_field_name + STEM_SUFFIX]
+        self.parser = MultifieldParser([name for name in fieldnames if name in self.schema], self.schema)
+        self.parser.add_plugins([FuzzyTermPlugin])
         if self.storage.index_exists():
             self.index = self.storage.open_index(schema=self.schema)
         else:
@@ -134,24 +190,44 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         content_field_name = ""
         for field_class in fields.values():
             name = field_class.index_fieldname
+            stored, boost = field_class.stored, field_class.boost
             if field_class.is_multivalued:
-                schema_fields[name] = KEYWORD(stored=True, commas=True, scorable=True)
+                if field_class.indexed:
+                    schema_fields[name] = KEYWORD(stored=True, commas=True, scorable=True, field_boost=boost)
+                else:
+                    schema_fields[name] = IDLIST(stored=True, field_boost=boost)
             elif field_class.field_type in ("date", "datetime"):
-                schema_fields[name] = DATETIME(stored=field_class.stored, sortable=True)
+                schema_fields[name] = ExclusiveDATETIME(stored=stored, sortable=True)
             elif field_class.field_type == "integer":
-                schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=int, sortable=True)
+                schema_fields[name] = NUMERIC(stored=stored, numtype=int, sortable=True, field_boost=boost)
             elif field_class.field_type == "float":
-                schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=float, sortable=True)
+                # Not sortable: Whoosh 2.7.4's float column defaults to NaN,
+                # which makes every write fail. Sorting still works, slower.
+                schema_fields[name] = NUMERIC(stored=stored, numtype=float, field_boost=boost)
             elif field_class.field_type == "boolean":
-                schema_fields[name] = BOOLEAN(stored=field_class.stored)
+                schema_fields[name] = BOOLEAN(stored=stored)
+            elif field_class.field_type == "ngram":
+                schema_fields[name] = NGRAM(minsize=3, maxsize=15, stored=stored, field_boost=boost)
+            elif field_class.field_type == "edge_ngram":
+                schema_fields[name] = NGRAMWORDS(minsize=2, maxsize=15, at="start", stored=stored, field_boost=boost)
+            elif field_class.analyzer is not None:
+                # A field that names its own Whoosh analyzer gets it, as in haystack.
+                schema_fields[name] = TEXT(
+                    stored=True, analyzer=field_class.analyzer, field_boost=boost, sortable=True
+                )
             elif isinstance(field_class, FacetField) or not field_class.indexed:
                 # Whole values (a source name, a category) for filters and facets.
-                schema_fields[name] = WHOOSH_ID(stored=field_class.stored, sortable=True)
+                schema_fields[name] = WHOOSH_ID(stored=stored, sortable=True)
             else:
-                schema_fields[name] = ArabicTextField(stored=False, field_boost=field_class.boost)
-                schema_fields[name + STEM_SUFFIX] = ArabicStemField(stored=False, field_boost=field_class.boost)
+                # Whole documents are not sorted by; other text fields may be.
+                schema_fields[name] = ArabicTextField(
+                    stored=stored, field_boost=boost, sortable=not field_class.document
+                )
+                schema_fields[name + STEM_SUFFIX] = ArabicStemField(stored=False, field_boost=boost)
             if field_class.document:
                 content_field_name = name
+                # haystack's INCLUDE_SPELLING: Whoosh's spelling word graph.
+                schema_fields[name].spelling = self.include_spelling
         if len(schema_fields) <= 3:
             raise SearchBackendError("No fields were found in any search_indexes.")
         return content_field_name, Schema(**schema_fields)
@@ -159,7 +235,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
     # Writing -------------------------------------------------------------
 
     def _writer(self, parallel=False):
-        options = {"timeout": WRITE_LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MEMORY_MB}
+        options = {"timeout": WRITE_LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MEMORY_MB, "codec": WRITER_CODEC}
         if parallel and WRITER_PROCESSES > 1:
             # Large writes are analysed and written by one process per core,
             # each making its own segment.
@@ -175,7 +251,10 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 continue
             doc.pop("boost", None)
             for key, value in doc.items():
-                doc[key] = self._from_python(value)
+                value = self._from_python(value)
+                if isinstance(self.schema[key] if key in self.schema else None, WHOOSH_ID) and not isinstance(value, str):
+                    value = force_str(value)  # an integer on an ID field (a pk)
+                doc[key] = value
             # The stem companion indexes the same text (analysis.py caches it).
             for key in list(doc):
                 if key + STEM_SUFFIX in self.schema:
@@ -212,7 +291,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         except Exception:
             writer.cancel()
             raise
-        writer.commit(mergetype=MERGE_SMALL)
+        writer.commit(mergetype=bounded_merge)
 
     def clear(self, models=None, commit=True):
         if not self.setup_complete:
@@ -234,10 +313,13 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         self.index = self.storage.open_index(schema=self.schema)
         self._local = threading.local()
 
-    def optimize(self):
+    def optimize(self, max_documents=None, on_stage=None):
+        """Merge the index's segments (in steps of ``max_documents``); see merging.py."""
         if not self.setup_complete:
             self.setup()
-        self._writer().commit(optimize=True)
+        optimise(self.index, max_documents=max_documents, on_stage=on_stage, timeout=WRITE_LOCK_TIMEOUT,
+                 codec=WRITER_CODEC)
+        self.index = self.storage.open_index(schema=self.schema)
 
     # Reading -------------------------------------------------------------
 
@@ -262,12 +344,22 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             stats = self._local.stats = SearcherStats(searcher)
         return stats
 
-    @log_query
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, highlight=False,
                facets=None, date_facets=None, result_class=None, **kwargs):
         if not isinstance(query_string, SearchPlan):
-            raise SearchBackendError("Use ArabicSearchQuery: this backend takes query objects, not strings.")
-        plan = query_string
+            return super().search(
+                query_string, sort_by=sort_by, start_offset=start_offset, end_offset=end_offset,
+                highlight=highlight, facets=facets, date_facets=date_facets, result_class=result_class, **kwargs
+            )
+        return self._search_plan(query_string, sort_by, start_offset, end_offset, highlight, facets, date_facets,
+                                 result_class, **kwargs)
+
+    @log_query
+    def _search_plan(self, plan, sort_by, start_offset, end_offset, highlight, facets, date_facets, result_class,
+                     **kwargs):
+        for unsupported in ("narrow_queries", "query_facets", "within", "dwithin", "distance_point"):
+            if kwargs.get(unsupported):
+                raise SearchBackendError(f"The archive's search does not take {unsupported}.")
         start_offset = start_offset or 0
         end_offset = end_offset if end_offset is not None else start_offset + 20
         end_offset = max(end_offset, start_offset + 1)
@@ -276,7 +368,9 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         stats = self.stats()
         match = self._match(stats, plan, sort_by, end_offset)
         page = match.hits[start_offset:end_offset]
-        terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
+        terms = (HighlightTerms.from_query(plan.parsed, match.expansions) if plan.parsed is not None
+                 else HighlightTerms())
+        written = match.as_written if match.as_written is not None else match.matched
         return {
             "results": self._results(stats.searcher, page, result_class, highlight, terms),
             "hits": int(match.matched.sum()),
@@ -287,6 +381,10 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             },
             "fallback": match.fallback,
             "spelling_suggestion": None,
+            "hits_as_written": int((written & match.matched).sum()),
+            "facets_as_written": {name: dict(stats.value_counts(name, match.written_without(name)))
+                                  for name in facets or ()},
+            "expansions": match.expansions,
         }
 
     def all_hits(self, plan, sort_by=None):
@@ -298,8 +396,8 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return []
         stats = self.stats()
         match = self._match(stats, plan, sort_by, stats.size)
-        pks = stats.pks()
-        return [(int(pks[docnum]), score) for docnum, score in match.hits]
+        pks = stats.pks_for([docnum for docnum, _ in match.hits]).tolist()
+        return [(pk, score) for pk, (_, score) in zip(pks, match.hits)]
 
     def _match(self, stats, plan, sort_by, limit):
         """The ranked (or sorted) first ``limit`` hits and the masks facets need."""
@@ -309,6 +407,8 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         other_mask = stats.filter_mask(wq.And(other_filters)) if other_filters else None
         allowed = _all_of(list(field_masks.values()) + [other_mask])
         fallback = False
+        as_written = written_query = None
+        expansions = {}
         if plan.parsed is None:
             query_matched = stats.live
             matched = query_matched & allowed if allowed is not None else query_matched
@@ -320,18 +420,24 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 for clause in plan.parsed.excluded:
                     docs |= query_docs(stats.searcher, clause_query(self.content_field_name, clause))
                 excluded = stats.mask(docs)
+            groups = content_groups(plan.parsed)
+            expansions = expand_query(stats, self.content_field_name, plan.parsed)
             ranking = rank(
                 stats,
-                content_groups(plan.parsed),
+                groups,
                 limit=0 if sortedby else limit,
                 allowed=allowed,
                 fieldname=self.content_field_name,
                 excluded=excluded,
+                expansions=expansions,
             )
+            as_written = ranking.as_written
+            written_query = ranking.written_query
             query_matched, matched = ranking.query_matched, ranking.matched
             hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse) if sortedby else ranking.hits
             fallback = ranking.complete == 0 and ranking.total > 0 and len(plan.parsed.groups) > 1
-        return Match(hits, matched, query_matched, field_masks, other_mask, fallback)
+        return Match(hits, matched, query_matched, field_masks, other_mask, fallback, as_written, written_query,
+                     expansions)
 
     def _sort(self, sort_by):
         if not sort_by:
@@ -354,32 +460,24 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         return [(raw.docnum(i), 0.0) for i in range(raw.scored_length())]
 
     def _results(self, searcher, page, result_class, highlight, terms):
-        from haystack import connections
-
         result_class = result_class or SearchResult
-        unified_index = connections[self.connection_alias].get_unified_index()
         rows = []
         for docnum, score in page:
             stored = searcher.stored_fields(docnum)
             app_label, model_name = stored[DJANGO_CT].split(".")
-            extra = {k: self._to_python(v) for k, v in stored.items() if k not in (ID, DJANGO_CT, DJANGO_ID)}
+            extra = {k: self._to_python(v) for k, v in stored.items() if k not in (DJANGO_CT, DJANGO_ID)}
             rows.append(result_class(app_label, model_name, stored[DJANGO_ID], score or 0, **extra))
-        # One query per model for the objects, instead of one per result.
-        by_model = {}
-        for result in rows:
-            by_model.setdefault(result.model, []).append(result)
-        for model, results in by_model.items():
-            index = unified_index.get_index(model)
-            objects = index.read_queryset().in_bulk([r.pk for r in results])
-            for result in results:
-                result._object = objects.get(int(result.pk)) if result.pk.isdigit() else objects.get(result.pk)
-                if highlight and result._object is not None and hasattr(index, "highlight_text"):
-                    result.highlighted = {"text": [snippet(index.highlight_text(result._object), terms)]}
-        return [r for r in rows if r._object is not None]
+        return attach_objects(self.connection_alias, rows, highlight, terms)
 
     def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
                        models=None, limit_to_registered_models=None, result_class=None, **kwargs):
-        """Haystack's more-like-this, answered by ``related.related_articles``."""
+        """Haystack's more-like-this; for articles, answered by ``related.related_articles``."""
+        if model_instance._meta.label != "articles.Article" or additional_query_string not in (None, "", "*"):
+            return super().more_like_this(
+                model_instance, additional_query_string=additional_query_string, start_offset=start_offset,
+                end_offset=end_offset, models=models, limit_to_registered_models=limit_to_registered_models,
+                result_class=result_class, **kwargs
+            )
         from articles.search.related import related_articles
 
         start_offset = start_offset or 0
@@ -399,6 +497,26 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         if isinstance(value, datetime):
             return value.replace(tzinfo=None)
         return super()._from_python(value)
+
+
+def attach_objects(connection_alias, rows, highlight, terms):
+    """Load each result's article from the database (one query per model) and, with
+    ``highlight``, cut its snippet from the original text; results whose article is
+    gone are dropped. Every engine's results go through here."""
+    from haystack import connections
+
+    unified_index = connections[connection_alias].get_unified_index()
+    by_model = {}
+    for result in rows:
+        by_model.setdefault(result.model, []).append(result)
+    for model, results in by_model.items():
+        index = unified_index.get_index(model)
+        objects = index.read_queryset().in_bulk([r.pk for r in results])
+        for result in results:
+            result._object = objects.get(int(result.pk)) if result.pk.isdigit() else objects.get(result.pk)
+            if highlight and result._object is not None and hasattr(index, "highlight_text"):
+                result.highlighted = {"text": [snippet(index.highlight_text(result._object), terms)]}
+    return [r for r in rows if r._object is not None]
 
 
 class WriteSession:
@@ -442,7 +560,7 @@ class WriteSession:
         # Committed even after an error: what was written is in the database
         # already, and the index should hold it.
         try:
-            self.writer.commit(mergetype=MERGE_SMALL)
+            self.writer.commit(mergetype=bounded_merge)
         except Exception:
             self.writer.cancel()
             raise
@@ -459,9 +577,17 @@ class ArabicQuery(BaseInput):
 
 
 class ArabicSearchQuery(WhooshSearchQuery):
-    """Turns haystack's filter tree into a ``SearchPlan`` of Whoosh objects."""
+    """haystack's Whoosh query; the archive's own searches become a ``SearchPlan`` of Whoosh objects.
+
+    ``service.py`` sets ``archive_search`` on the queries of the search page,
+    the exports and the search command: those are ranked by ``ranking.py``.
+    """
 
     fallback = False
+    archive_search = False
+    hits_as_written = 0
+    facets_as_written = {}
+    expansions = {}
 
     def run(self, spelling_query=None, **kwargs):
         # Haystack keeps only results, hits, facets and spelling: keep the
@@ -475,13 +601,27 @@ class ArabicSearchQuery(WhooshSearchQuery):
         self._facet_counts = self.post_process_facets(results)
         self._spelling_suggestion = results.get("spelling_suggestion")
         self.fallback = results.get("fallback", False)
+        self.hits_as_written = results.get("hits_as_written", self._hit_count)
+        self.facets_as_written = results.get("facets_as_written", {})
+        self.expansions = results.get("expansions", {})
 
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)
         clone.fallback = self.fallback
+        clone.archive_search = self.archive_search
+        clone.hits_as_written = self.hits_as_written
+        clone.facets_as_written = self.facets_as_written
+        clone.expansions = self.expansions
         return clone
 
     def build_query(self):
+        if not self.archive_search:
+            return super().build_query()
+        return self._build_plan()
+
+    def _build_plan(self):
+        if self.boost:
+            raise SearchBackendError("The archive's search does not take boost().")
         user_texts, by_field, others = [], {}, []
         root = self.query_filter
         children = root.children if root.connector == "AND" and not root.negated else [root]
@@ -515,6 +655,10 @@ class ArabicSearchQuery(WhooshSearchQuery):
         return None if name == "content" else name
 
     def _node_query(self, node, user_texts):
+        if node.negated or node.connector == "OR":
+            # The search box's words are ranked as one query (query.py has its
+            # own -word and OR): they cannot sit under a NOT or an OR.
+            user_texts = _NoContent()
         parts = []
         for child in node.children:
             if hasattr(child, "children"):
@@ -552,10 +696,18 @@ class ArabicSearchQuery(WhooshSearchQuery):
                 high = value
             low = backend._from_python(low) if low is not None else None
             high = backend._from_python(high) if high is not None else None
-            return wq.DateRange(
-                fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt"
-            )
+            kind = backend.schema[fieldname]
+            if isinstance(kind, DATETIME):
+                return wq.DateRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
+            if isinstance(kind, NUMERIC):
+                return wq.NumericRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
+            return wq.TermRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
         raise SearchBackendError(f"Filter {filter_type!r} is not supported on {name!r}.")
+
+
+class _NoContent(list):
+    def append(self, text):
+        raise SearchBackendError("The archive's search takes its words at the top level, not under ~ or |.")
 
 
 def node_split(expression):

@@ -12,7 +12,7 @@ from functools import lru_cache
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles.text import WORD_RE, is_stopword, normalise, stem, strip_prefix
+from articles.text import WORD_RE, is_stopword, normalise, stem, stem_readings, strip_prefix
 
 SNIPPET_LENGTH = 260
 _MAX_MATCHES_CONSIDERED = 100
@@ -25,7 +25,10 @@ class HighlightTerms:
     prefixes: tuple = ()
 
     @classmethod
-    def from_query(cls, parsed):
+    def from_query(cls, parsed, expansions=None):
+        """What to mark for a parsed query: its words and their stems, and the
+        related forms and spellings the search added (``expansion.py``), so a
+        mark means exactly what matched."""
         surfaces, stems, prefixes = set(), set(), []
         for clause in parsed.positive_clauses():
             if clause.kind == "prefix":
@@ -34,7 +37,12 @@ class HighlightTerms:
             for word in clause.words:
                 surfaces.add(word)
                 if not is_stopword(word):
-                    stems.add(stem(word))
+                    stems.update(stem_readings(word))
+        for expansion in (expansions or {}).values():
+            stems.update(expansion.related)
+            stems.update(expansion.near)
+            surfaces.update(expansion.spellings)
+            stems.update(stem(spelling) for spelling in expansion.spellings)
         return cls(frozenset(surfaces), frozenset(stems), tuple(prefixes))
 
     def __bool__(self):
@@ -59,8 +67,8 @@ def _normalised_words(written):
     return tuple(WORD_RE.findall(normalise(written)))
 
 
-def find_matches(text, terms):
-    """(start, end) character spans in ``text`` of the words ``terms`` match.
+def find_matches(text, terms, limit=None):
+    """(start, end) character spans in ``text`` of the words ``terms`` match (the first ``limit``).
 
     Words are cut from the original text and normalised one by one (cached),
     which gives the same words as normalising the whole text first, without
@@ -77,6 +85,8 @@ def find_matches(text, terms):
             if verdict:
                 spans.append(match.span())
                 break
+        if limit and len(spans) >= limit:
+            break
     return spans
 
 
@@ -121,15 +131,20 @@ def snippet(text, terms, length=SNIPPET_LENGTH):
     return mark_safe(_snippet(text, terms, length, mark=_mark))
 
 
-def plain_snippet(text, terms, length=SNIPPET_LENGTH):
-    """The same passage as plain text (for exports): no markup, nothing escaped."""
-    return _snippet(text, terms, length, mark=lambda text, spans, start, end: text[start:end])
+def plain_snippet(text, terms, length=SNIPPET_LENGTH, first_match=False):
+    """The same passage as plain text (for exports): no markup, nothing escaped.
+
+    With ``first_match``, the passage opens at the first match instead of the
+    window with the most matches: reading stops there, which is what keeps an
+    export of tens of thousands of rows from reading every body through.
+    """
+    return _snippet(text, terms, length, mark=lambda text, spans, start, end: text[start:end], first_match=first_match)
 
 
-def _snippet(text, terms, length, mark):
-    spans = find_matches(text, terms)
+def _snippet(text, terms, length, mark, first_match=False):
+    spans = find_matches(text, terms, limit=1 if first_match else None)
     if spans:
-        anchor = _best_window(text, spans, length)
+        anchor = spans[0][0] if first_match else _best_window(text, spans, length)
         # Open a little before the match, at a word boundary.
         start = max(0, anchor - length // 5)
         while start > 0 and not text[start - 1].isspace():

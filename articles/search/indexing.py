@@ -45,6 +45,24 @@ def reindex_articles(pks, batch_size=INDEX_BATCH_SIZE):
         mark_indexed([([article.pk for article in articles], loaded_at)])
 
 
+def segment_count():
+    backend, _ = _backend_and_index()
+    if hasattr(backend, "segment_count"):
+        return backend.segment_count()
+    if not backend.setup_complete:
+        backend.setup()
+    return len(backend.storage.open_index(schema=backend.schema)._segments())
+
+
+def optimise_index(max_documents=None, on_stage=None, when_over=0):
+    """Merge the index's segments (see merging.py) when there are more than ``when_over``; True if it ran."""
+    if segment_count() <= max(when_over, 1):
+        return False
+    backend, _ = _backend_and_index()
+    backend.optimize(max_documents=max_documents, on_stage=on_stage)
+    return True
+
+
 def mark_indexed(loads):
     """Clear ``index_pending`` on the versions just committed to the index.
 
@@ -68,8 +86,9 @@ class IndexQueue:
     context manager.
     """
 
-    def __init__(self, load_batch=500, commit_every=COMMIT_EVERY):
+    def __init__(self, load_batch=500, commit_every=COMMIT_EVERY, on_stage=None):
         self.load_batch = load_batch
+        self.on_stage = on_stage or (lambda stage: None)  # told what the index side is doing
         self.commit_every = commit_every
         self.pending = []
         self.session = None
@@ -88,8 +107,10 @@ class IndexQueue:
         articles = list(self.index.index_queryset().filter(pk__in=self.pending))
         self.pending = []
         if self.session is None:
+            self.on_stage("waiting for the index write lock")
             self.session = self.backend.write_session(parallel=len(articles) >= self.load_batch)
             self.session.__enter__()
+            self.on_stage("importing")
         self.session.write(self.index, articles)
         self.written.append(([article.pk for article in articles], loaded_at))
         if len(self.session) >= self.commit_every:
@@ -98,9 +119,11 @@ class IndexQueue:
     def _commit(self, *exc_info):
         if self.session is not None:
             session, self.session = self.session, None
+            self.on_stage(f"committing {len(session):,} articles to the index")
             session.__exit__(*(exc_info or (None, None, None)))
             written, self.written = self.written, []
             mark_indexed(written)
+            self.on_stage("importing")
 
     def __enter__(self):
         return self

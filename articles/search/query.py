@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from articles.search.analysis import STEM_SUFFIX
-from articles.text import is_stopword, stem, strip_prefix, tokenise
+from articles.text import is_question_word, is_stopword, stem, stem_readings, strip_prefix, tokenise
 
 # Long pastes are cut, as Wagtail does: a search box is not a document reader.
 MAX_QUERY_LENGTH = 255
@@ -146,7 +146,7 @@ def parse_query(text):
 def _word_query(fieldname, word):
     if is_stopword(word):
         return wq.Term(fieldname, word)
-    return wq.Or([wq.Term(fieldname, word), wq.Term(fieldname + STEM_SUFFIX, stem(word))])
+    return wq.Or([wq.Term(fieldname, word)] + [wq.Term(fieldname + STEM_SUFFIX, s) for s in stem_readings(word)])
 
 
 def _phrase_query(fieldname, words):
@@ -172,11 +172,11 @@ def clause_query(fieldname, clause):
 
 
 def content_groups(parsed):
-    """The groups that count for matching: stop-word-only groups are left out,
-    unless the query is nothing but stop words (then they are all it has)."""
+    """The groups that count for matching: stop-word and question-word groups
+    are left out, unless the query is nothing but those (then they are all it has)."""
 
     def is_stop_group(group):
-        return all(c.kind == "word" and is_stopword(c.words[0]) for c in group)
+        return all(c.kind == "word" and is_question_word(c.words[0]) for c in group)
 
     content = [group for group in parsed.groups if not is_stop_group(group)]
     return content or parsed.groups

@@ -22,12 +22,16 @@ import numpy as np
 from articles.search.analysis import STEM_SUFFIX
 from articles.search.docsets import read_postings
 from articles.search.query import clause_query
-from articles.text import is_stopword, stem
+from articles.text import is_stopword, stem_readings
 
 K1 = 1.2
 B = 0.75
 # Chosen on bench/retrieval.py: the exact form adds half a stem match.
 SURFACE_WEIGHT = 0.5
+# A match through a related form, another spelling or a near word
+# (expansion.py) counts this much of a match of the word as typed.
+RELATED_WEIGHT = 0.5
+SPELLING_WEIGHT = 0.8
 # Each group is a bit in a per-document mask; more groups than this share the last bit.
 MAX_GROUPS = 62
 
@@ -39,6 +43,98 @@ MAX_GROUPS = 62
 POSTINGS_CACHE = 8_000_000
 
 
+def _fixed_column(reader, doccount):
+    """A whole numeric column of one segment as a numpy array (raw values, the default past its end).
+
+    Whoosh reads such a column one value at a time through ``struct``; an
+    archive of 300,000 articles took seconds per column to open.
+    """
+    typecode = np.dtype(">" + reader._typecode)
+    count = min(reader._count, doccount)
+    values = np.full(doccount, reader._default, dtype=typecode.newbyteorder("="))
+    if count:
+        values[:count] = np.frombuffer(reader._dbfile.get(reader._basepos, count * typecode.itemsize), dtype=typecode)
+    return values
+
+
+def _leaf_readers(searcher):
+    """(SegmentReader, first docnum) of each segment of a searcher."""
+    return [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+
+
+def field_lengths(searcher, fieldname):
+    """Every document's length in ``fieldname`` (Whoosh's one-byte approximation), as floats."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
+    from whoosh.util.numeric import byte_to_length
+
+    table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+    lengths = np.zeros(searcher.doc_count_all(), dtype=np.float64)
+    for reader, offset in _leaf_readers(searcher):
+        perdoc = getattr(reader, "_perdoc", None)
+        count = reader.doc_count_all()
+        if not isinstance(perdoc, W3PerDocReader):  # not a Whoosh 3 segment: the slow way
+            lengths[offset:offset + count] = [reader.doc_field_length(d, fieldname, 0) for d in range(count)]
+            continue
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is not None:
+            lengths[offset:offset + count] = table[_fixed_column(column, count)]
+    return lengths
+
+
+_DAY_MICROSECONDS = 86_400 * 10**6
+
+
+def date_days(searcher, fieldname):
+    """Day number (date.toordinal) of every document's date in ``fieldname``; 0 where there is none."""
+    days = np.zeros(searcher.doc_count_all(), dtype=np.int64)
+    for reader, offset in _leaf_readers(searcher):
+        count = reader.doc_count_all()
+        if not reader.has_column(fieldname):
+            continue  # a segment where no document has a date
+        column = reader.column_reader(fieldname, translate=False)
+        if not hasattr(column, "_dbfile"):  # not a plain numeric column: the slow way
+            translated = reader.column_reader(fieldname, translate=True)
+            for docnum in range(count):
+                try:
+                    days[offset + docnum] = translated[docnum].toordinal()
+                except (OverflowError, ValueError, AttributeError, IndexError):
+                    pass
+            continue
+        # Whoosh keeps a datetime as microseconds since datetime.min (day 1).
+        raw = _fixed_column(column, count).astype(np.float64)
+        ordinals = np.floor(raw / _DAY_MICROSECONDS) + 1
+        valid = (ordinals >= 1) & (ordinals <= date.max.toordinal())
+        days[offset:offset + count] = np.where(valid, ordinals, 0).astype(np.int64)
+    return days
+
+
+# date.toordinal() of 1970-01-01, numpy's day zero.
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def month_boundaries(first, last):
+    """Day numbers (date.toordinal) of the first of each month from ``first``'s to the one after ``last``'s."""
+    start = np.datetime64(date.fromordinal(first), "M")
+    end = np.datetime64(date.fromordinal(last), "M") + 1
+    return np.arange(start, end + 1).astype("datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
+
+
+def date_buckets(days, boundaries):
+    """[(first day, last day, count)] of day numbers in the buckets [boundaries[i], boundaries[i + 1]).
+
+    ``boundaries`` are ascending day numbers (date.toordinal); days outside them are not counted.
+    Any bucket sizes work (days, weeks, months, years), so callers choose them to fit the span.
+    """
+    boundaries = np.asarray(boundaries, dtype=np.int64)
+    slots = np.searchsorted(boundaries, days, side="right") - 1
+    inside = (slots >= 0) & (slots < len(boundaries) - 1)
+    counts = np.bincount(slots[inside], minlength=len(boundaries) - 1)
+    return [
+        (date.fromordinal(int(start)), date.fromordinal(int(end) - 1), int(n))
+        for start, end, n in zip(boundaries[:-1], boundaries[1:], counts)
+    ]
+
+
 class SearcherStats:
     """What ranking needs of a searcher, computed once per searcher (index version)."""
 
@@ -48,6 +144,7 @@ class SearcherStats:
         self._cache = {}
         self._postings = OrderedDict()
         self._postings_size = 0
+        self.memo = {}  # query-word expansions (expansion.py), valid for this index version
         live = np.ones(self.size, dtype=bool)
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
@@ -61,36 +158,48 @@ class SearcherStats:
         if fieldname not in self._cache:
             searcher = self.searcher
             avg = searcher.avg_field_length(fieldname) or 1.0
-            lengths = np.fromiter(
-                (searcher.doc_field_length(docnum, fieldname, 0) for docnum in range(self.size)),
-                dtype=np.float64, count=self.size,
-            )
-            self._cache[fieldname] = K1 * ((1 - B) + B * lengths / avg)
+            self._cache[fieldname] = K1 * ((1 - B) + B * field_lengths(searcher, fieldname) / avg)
         return self._cache[fieldname]
 
     def _codes(self, fieldname):
         """(code per document, values): a keyword column as integers, -1 where empty."""
         key = ("codes", fieldname)
         if key not in self._cache:
+            from whoosh.fields import ID as WHOOSH_ID
+
             reader = self.searcher.reader()
-            values, index = [], {}
+            values = []
             codes = np.full(self.size, -1, dtype=np.int64)
-            # Whoosh writes no column when no document has a value.
-            column = reader.column_reader(fieldname) if reader.has_column(fieldname) else None
-            for docnum in range(self.size if column is not None else 0):
-                try:
-                    value = column[docnum]
-                except IndexError:
-                    continue  # a segment where no document has this field
-                if value in (None, b"", ""):
-                    continue
-                code = index.get(value)
-                if code is None:
-                    code = index[value] = len(values)
-                    values.append(value.decode("utf-8") if isinstance(value, bytes) else value)
-                codes[docnum] = code
+            field = self.searcher.schema[fieldname] if fieldname in self.searcher.schema else None
+            if isinstance(field, WHOOSH_ID) and field.indexed:
+                # One whole value per document: its documents are the value's
+                # postings (a few block reads per value, not a read per document).
+                for btext in reader.lexicon(fieldname):
+                    docnums = [ids for ids, _, _ in read_postings(self.searcher, fieldname, btext)]
+                    if docnums:
+                        codes[np.concatenate(docnums)] = len(values)
+                        values.append(btext.decode("utf-8"))
+            else:
+                self._codes_from_column(reader, fieldname, codes, values)
             self._cache[key] = (codes, values)
         return self._cache[key]
+
+    def _codes_from_column(self, reader, fieldname, codes, values):
+        index = {}
+        # Whoosh writes no column when no document has a value.
+        column = reader.column_reader(fieldname) if reader.has_column(fieldname) else None
+        for docnum in range(self.size if column is not None else 0):
+            try:
+                value = column[docnum]
+            except IndexError:
+                continue  # a segment where no document has this field
+            if value in (None, b"", ""):
+                continue
+            code = index.get(value)
+            if code is None:
+                code = index[value] = len(values)
+                values.append(value.decode("utf-8") if isinstance(value, bytes) else value)
+            codes[docnum] = code
 
     def value_counts(self, fieldname, matched):
         """[(value, count)] of a keyword field over the matched documents, most first."""
@@ -103,16 +212,7 @@ class SearcherStats:
         """Day number (date.toordinal) per document; 0 where there is no date."""
         key = ("days", fieldname)
         if key not in self._cache:
-            reader = self.searcher.reader()
-            days = np.zeros(self.size, dtype=np.int64)
-            if reader.has_column(fieldname):
-                column = reader.column_reader(fieldname, translate=True)
-                for docnum in range(self.size):
-                    try:
-                        days[docnum] = column[docnum].toordinal()
-                    except (OverflowError, ValueError, AttributeError, IndexError):
-                        pass  # no date: an out-of-range default, or a segment without the column
-            self._cache[key] = days
+            self._cache[key] = date_days(self.searcher, fieldname)
         return self._cache[key]
 
     def date_histogram(self, fieldname, matched):
@@ -122,11 +222,7 @@ class SearcherStats:
         groups them into bars of a size that suits the span.
         """
         days = self._days(fieldname)[matched]
-        days = days[days > 0]
-        if not len(days):
-            return ("day", [])
-        found, counts = np.unique(days, return_counts=True)
-        return ("day", [(date.fromordinal(int(d)),) * 2 + (int(n),) for d, n in zip(found, counts)])
+        return day_histogram(days[days > 0])
 
     def postings(self, fieldname, text):
         """``term_postings``, remembered for this searcher."""
@@ -143,18 +239,38 @@ class SearcherStats:
             self._postings_size -= len(ids)
         return found
 
-    def pks(self):
-        """The database pk of every document, by docnum (read once per index version)."""
-        if "pks" not in self._cache:
-            from haystack.constants import DJANGO_ID
+    def vocabulary(self, fieldname):
+        """Every term of a field, one per line, as one string (for substring search)."""
+        key = ("vocabulary", fieldname)
+        if key not in self._cache:
+            terms = self.searcher.reader().lexicon(fieldname)
+            self._cache[key] = "\n" + "\n".join(t.decode("utf-8") if isinstance(t, bytes) else t for t in terms) + "\n"
+        return self._cache[key]
 
+    def pks(self):
+        """The database pk of every document, by docnum (0 for deleted ones)."""
+        pks = np.zeros(self.size, dtype=np.int64)
+        live = np.flatnonzero(self.live)
+        pks[live] = self.pks_for(live)
+        return pks
+
+    def pks_for(self, docnums):
+        """The database pks of ``docnums`` (live documents), each read once per index version.
+
+        Only the documents asked for are read: an export of a word query
+        reads its matches' stored fields, not the whole archive's.
+        """
+        from haystack.constants import DJANGO_ID
+
+        if "pks" not in self._cache:
+            self._cache["pks"] = np.full(self.size, -1, dtype=np.int64)
+        pks = self._cache["pks"]
+        docnums = np.asarray(docnums, dtype=np.int64)
+        missing = docnums[pks[docnums] < 0]
+        if len(missing):
             reader = self.searcher.reader()
-            pks = np.zeros(self.size, dtype=np.int64)
-            for docnum in range(self.size):
-                if self.live[docnum]:
-                    pks[docnum] = int(reader.stored_fields(docnum)[DJANGO_ID])
-            self._cache["pks"] = pks
-        return self._cache["pks"]
+            pks[missing] = [int(reader.stored_fields(docnum)[DJANGO_ID]) for docnum in missing.tolist()]
+        return pks[docnums]
 
     def filter_mask(self, query):
         """Boolean mask of the documents a filter query matches.
@@ -210,6 +326,18 @@ class SearcherStats:
         return mask
 
 
+def day_histogram(days):
+    """("day", [(day, day, count)]) for the days (date.toordinal) that have any, in date order.
+
+    Every engine's histogram is counted here; ``search.histogram`` then folds
+    the days into bars of a size that suits the span.
+    """
+    if not len(days):
+        return ("day", [])
+    found, counts = np.unique(days, return_counts=True)
+    return ("day", [(date.fromordinal(int(d)),) * 2 + (int(n),) for d, n in zip(found, counts)])
+
+
 def term_postings(searcher, fieldname, text):
     """(global docnums, term frequencies) of one term as arrays.
 
@@ -227,6 +355,10 @@ class Ranking:
     matched: np.ndarray  # boolean mask over docnums: every match
     complete: int  # how many matched every group
     query_matched: np.ndarray = None  # the matches before ``allowed`` (for facet counts)
+    # The matches with some query word as written (with its clitics and
+    # plurals): the rest matched only through related forms or spellings.
+    as_written: np.ndarray = None
+    written_query: np.ndarray = None  # the same before ``allowed``
 
     @property
     def total(self):
@@ -237,7 +369,18 @@ def _word_terms(fieldname, word):
     if is_stopword(word):
         # Stop words are only in the surface field.
         return [(fieldname, word, 1.0)]
-    return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, stem(word), 1.0)]
+    return [(fieldname, word, SURFACE_WEIGHT)] + [(fieldname + STEM_SUFFIX, s, 1.0) for s in stem_readings(word)]
+
+
+def _expansion_terms(fieldname, expansion):
+    if expansion is None:
+        return []
+    stem_field = fieldname + STEM_SUFFIX
+    terms = [(stem_field, related, RELATED_WEIGHT) for related in expansion.related]
+    for spelling in expansion.spellings:
+        terms += [(field, text, weight * SPELLING_WEIGHT) for field, text, weight in _word_terms(fieldname, spelling)]
+    terms += [(stem_field, near, RELATED_WEIGHT) for near in expansion.near]
+    return terms
 
 
 def _best(candidates, scores, limit):
@@ -249,32 +392,41 @@ def _best(candidates, scores, limit):
     return candidates[np.lexsort((candidates, -scores[candidates]))]
 
 
-def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None):
+def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, expansions=None):
     """Score every article matching any of ``groups`` (tuples of clauses); the best ``limit`` first.
 
     Articles matching every group come before all others. ``allowed`` and
     ``excluded`` are boolean masks (filters, -exclusions) or None.
+    ``expansions`` ({word: expansion.WordExpansion}) add related forms and
+    spellings of single words, weighed lower.
     """
+    expansions = expansions or {}
     searcher = stats.searcher
     groups = list(groups[:MAX_GROUPS - 1]) + ([sum(groups[MAX_GROUPS - 1:], ())] if len(groups) >= MAX_GROUPS else [])
     scores = np.zeros(stats.size)
     masks = np.zeros(stats.size, dtype=np.int64)
+    written = np.zeros(stats.size, dtype=bool)
     for index, group in enumerate(groups):
         bit = 1 << index
         for clause in group:
             if clause.kind == "word":
-                for field, text, weight in _word_terms(fieldname, clause.words[0]):
+                word = clause.words[0]
+                own = _word_terms(fieldname, word)
+                for number, (field, text, weight) in enumerate(own + _expansion_terms(fieldname, expansions.get(word))):
                     ids, freqs = stats.postings(field, text)
                     if len(ids):
                         scale = searcher.idf(field, text) * weight * (K1 + 1)
                         scores[ids] += scale * freqs / (freqs + stats.norms(field)[ids])
                         masks[ids] |= bit
+                        if number < len(own):
+                            written[ids] = True
             else:
                 results = searcher.search(clause_query(fieldname, clause), limit=None)
                 if results.top_n:
                     found = np.array([docnum for _, docnum in results.top_n], dtype=np.int64)
                     scores[found] += np.array([score for score, _ in results.top_n])
                     masks[found] |= bit
+                    written[found] = True
 
     query_matched = (masks != 0) & stats.live
     if excluded is not None:
@@ -287,5 +439,6 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None):
         hits = np.concatenate([hits, _best(partial, scores, limit - len(hits))])
     return Ranking(
         hits=[(int(d), float(scores[d])) for d in hits], matched=matched, complete=int(complete.sum()),
-        query_matched=query_matched,
+        query_matched=query_matched, as_written=written & matched,
+        written_query=written & query_matched,
     )

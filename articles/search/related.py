@@ -22,6 +22,8 @@ MIN_WORD_LENGTH = 3
 
 def related_articles(article, limit=5):
     backend = connections["default"].get_backend()
+    if not hasattr(backend, "stats"):
+        return _related_on_cluster(backend, article, limit)
     stats = backend.stats()
     searcher = stats.searcher
     fieldname = backend.content_field_name + STEM_SUFFIX
@@ -42,5 +44,18 @@ def related_articles(article, limit=5):
     if article.story_id:
         same_story = set(Article.objects.filter(story_id=article.story_id).values_list("pk", flat=True))
     pks = [pk for pk in pks if pk != article.pk and pk not in same_story][:limit]
+    found = Article.objects.select_related("source").in_bulk(pks)
+    return [found[pk] for pk in pks if pk in found]
+
+
+def _related_on_cluster(backend, article, limit):
+    """The same on OpenSearch: its more-like-this over the stem field picks the telling stems."""
+    stems = [word for word in content_stems(article.body) if len(word) >= MIN_WORD_LENGTH]
+    if not stems:
+        return []
+    exclude = {article.pk}
+    if article.story_id:
+        exclude |= set(Article.objects.filter(story_id=article.story_id).values_list("pk", flat=True))
+    pks = backend.related_pks(stems, exclude, limit)
     found = Article.objects.select_related("source").in_bulk(pks)
     return [found[pk] for pk in pks if pk in found]

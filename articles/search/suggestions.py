@@ -38,12 +38,7 @@ def written_form(searcher, fieldname, term):
 
     postings = searcher.reader().postings(fieldname, term)
     stored = searcher.stored_fields(postings.id())
-    body = Article.objects.filter(pk=stored[DJANGO_ID]).values_list("body", flat=True).first() or ""
-    normalised, offsets = normalise_with_offsets(body)
-    for word, start, end in token_spans(normalised):
-        if word == term:
-            return araby.strip_tashkeel(body[offsets[start]:offsets[end - 1] + 1])
-    return term
+    return _written_as(stored[DJANGO_ID], term)
 
 
 def suggest_query(parsed):
@@ -58,6 +53,8 @@ def suggest_query(parsed):
     if not clauses or any(clause.kind != "word" for clause in clauses):
         return ""
     backend = connections["default"].get_backend()
+    if not hasattr(backend, "stats"):
+        return _suggest_on_cluster(backend, clauses)
     searcher = backend.searcher()
     fieldname = backend.content_field_name
     words, changed = [], False
@@ -75,6 +72,38 @@ def suggest_query(parsed):
         return ""
     # The words kept are spelt as the archive spells them too: الخارجيه → الخارجية.
     return " ".join(_spelt_as_written(searcher, fieldname, clause, word) for clause, word in zip(clauses, words))
+
+
+def _suggest_on_cluster(backend, clauses):
+    """The same on OpenSearch: its term suggester finds the close words."""
+    statistics = backend.searcher()
+    fieldname = backend.content_field_name
+    words, changed = [], False
+    for clause in clauses:
+        word = clause.words[0]
+        replacement = None
+        known = statistics.doc_frequency(fieldname, word)
+        if known < COMMON_ENOUGH:
+            for distance in (1, 2) if len(word) > 4 else (1,):
+                found = backend.close_terms(word, distance, max(known * MORE_COMMON, COMMON_ENOUGH))
+                if found:
+                    replacement = max(found)[1]
+                    break
+        if replacement:
+            words.append(_written_as(backend.first_with(replacement), replacement))
+            changed = True
+        else:
+            words.append(clause.typed)
+    return " ".join(words) if changed else ""
+
+
+def _written_as(pk, term):
+    body = Article.objects.filter(pk=pk).values_list("body", flat=True).first() or ""
+    normalised, offsets = normalise_with_offsets(body)
+    for word, start, end in token_spans(normalised):
+        if word == term:
+            return araby.strip_tashkeel(body[offsets[start]:offsets[end - 1] + 1])
+    return term
 
 
 # Letters the normalisation folds together that a writer does not: a final

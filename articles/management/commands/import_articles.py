@@ -3,6 +3,8 @@ from tqdm import tqdm
 
 from articles.importing.pipeline import BATCH_SIZE, import_paths
 from articles.importing.report import describe_file
+from articles.search.indexing import optimise_index
+from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
 
 
 class Command(BaseCommand):
@@ -12,6 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--no-optimise", action="store_true",
+            help="do not merge the index's segments afterwards (manage.py optimise_index does it later)",
+        )
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
@@ -22,7 +28,11 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 on_file=self.write_file_report,
                 on_records=self.bar.update,
+                on_stage=self.bar.set_description_str,
             )
+            if not options["no_optimise"]:
+                optimise_index(max_documents=OPTIMISE_STEP_DOCUMENTS, on_stage=self.bar.set_description_str,
+                               when_over=MAX_SEGMENTS)
         for import_file in job.files.filter(status="failed", parent=None):
             if not import_file.original:  # refused before reading, so not reported yet
                 self.write_file_report(import_file)

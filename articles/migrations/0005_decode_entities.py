@@ -33,6 +33,6 @@ def decode_stored_entities(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0003_roles")]
+    dependencies = [("articles", "0004_importjob_stage")]
 
     operations = [migrations.RunPython(decode_stored_entities, migrations.RunPython.noop)]

@@ -11,7 +11,7 @@ def load_shipped_directory(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0004_decode_entities")]
+    dependencies = [("articles", "0005_decode_entities")]
 
     operations = [
         migrations.AddField(

@@ -1,0 +1,144 @@
+"""The archive on a real 3-node OpenSearch cluster (`make opensearch`): what only a cluster can show.
+
+The rest of the suite runs on the cluster too with ``--search-engine=opensearch``
+(see ``.ci/run``); these tests need several nodes or two engines side by side.
+"""
+
+import json
+import subprocess
+import sys
+import threading
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from haystack import connections
+from haystack.query import SearchQuerySet
+
+from articles.importing.pipeline import import_paths
+from articles.models import Article
+from articles.search.backend import ArabicQuery
+from articles.search.indexing import reindex_articles
+from articles.search.service import iter_search, search_articles
+from tests.base import REPO
+from tests.conftest import opensearch_connection
+
+pytestmark = [pytest.mark.opensearch, pytest.mark.django_db(transaction=True)]
+
+CLUSTER = [sys.executable, str(REPO / "opensearch" / "cluster.py")]
+NODE_URLS = ["http://127.0.0.1:9200", "http://127.0.0.1:9201", "http://127.0.0.1:9202"]
+TOWNS = ["الرياض", "جدة", "مكة", "الدمام", "أبها", "تبوك"]
+
+
+def article_body(i):
+    town = TOWNS[i % len(TOWNS)]
+    return f"أعلنت وزارة الصحة في {town} افتتاح المستشفى رقم {i} ضمن خطة التوسع في الخدمات الطبية للمواطنين"
+
+
+def write_batch(folder, start, count):
+    records = [{"title": f"مستشفى جديد {i}", "text": article_body(i), "date": f"2016-0{1 + i % 9}-1{i % 10}"}
+               for i in range(start, start + count)]
+    path = folder / f"batch-{start}.jsonl"
+    path.write_text("\n".join(json.dumps(record, ensure_ascii=False) for record in records), encoding="utf-8")
+    return path
+
+
+def test_the_articles_index_has_shards_and_a_replica_on_every_node(db):
+    article = Article.objects.create(title="عنوان", body="نص عن الاقتصاد")
+    reindex_articles([article.pk])
+    backend = connections["default"].get_backend()
+    settings = backend.conn.indices.get_settings(index=backend.index_name)[backend.index_name]["settings"]["index"]
+    assert int(settings["number_of_shards"]) >= 2
+    assert int(settings["number_of_replicas"]) == 1
+    backend.wait_for_index("green")
+    shards = backend.conn.cat.shards(index=backend.index_name, format="json")
+    assert {shard["state"] for shard in shards} == {"STARTED"}
+    assert len({shard["node"] for shard in shards}) >= 2  # spread over the nodes
+    assert search_articles("الاقتصاد").total == 1
+
+
+def test_searches_return_every_article_while_a_node_is_down(settings):
+    # All three nodes as hosts: the client moves on when one stops answering.
+    name = connections["default"].get_backend().index_name
+    settings.HAYSTACK_CONNECTIONS = {"default": opensearch_connection(name, URL=NODE_URLS)}
+    connections.connections_info = settings.HAYSTACK_CONNECTIONS
+    connections.reload("default")
+    articles = [Article.objects.create(title=f"خبر {i}", body=article_body(i), date=date(2016, 1, 1 + i % 28))
+                for i in range(120)]
+    reindex_articles([a.pk for a in articles])
+    backend = connections["default"].get_backend()
+    backend.wait_for_index("green")
+    every = {a.pk for a in articles}
+    assert _pks("المستشفى") == every
+
+    subprocess.run(CLUSTER + ["stop-node", "0"], check=True, timeout=120)
+    try:
+        for query in ("المستشفى", "وزارة الصحة", '"الخدمات الطبية"', "جدة OR تبوك"):
+            outcome = search_articles(query, limit=200, facets=True)
+            expected = every if "OR" not in query else {a.pk for i, a in enumerate(articles) if i % 6 in (1, 5)}
+            assert {r.object.pk for r in outcome.results} == expected, query
+            assert outcome.total == len(expected)
+        assert _pks("المستشفى") == every  # an export reads them all too
+    finally:
+        subprocess.run(CLUSTER + ["start-node", "0"], check=True, timeout=120)
+        subprocess.run(CLUSTER + ["start"], check=True, timeout=300)  # waits for green with three nodes
+
+
+def _pks(query):
+    return {row[2].pk for row in iter_search(query).rows}
+
+
+def test_an_import_runs_while_editors_search(tmp_path):
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for start in range(0, 300, 50):
+        write_batch(folder, start, 50)
+    reindex_articles([Article.objects.create(title="قديم", body=article_body(999)).pk])
+    seen, errors, done = [], [], threading.Event()
+
+    def search_meanwhile():
+        # Engine searches only: SQLite's in-memory test database takes one
+        # thread at a time (production runs PostgreSQL).
+        query = SearchQuerySet().filter(content=ArabicQuery("المستشفى")).query
+        try:
+            while not done.is_set():
+                seen.append(len(query.backend.all_hits(query.build_query())))
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            errors.append(error)
+
+    searcher = threading.Thread(target=search_meanwhile)
+    searcher.start()
+    try:
+        job = import_paths([folder], today=date(2026, 11, 21))
+    finally:
+        done.set()
+        searcher.join(timeout=60)
+    assert not errors
+    assert (job.imported, job.failed) == (300, 0)
+    assert len(seen) >= 2 and seen[0] >= 1
+    assert seen == sorted(seen)  # counts only grow while articles arrive
+    assert search_articles("المستشفى").total == 301
+    assert search_articles('"رقم 250"').total == 1
+
+
+def test_rebuild_index_moves_an_archive_from_whoosh_to_the_cluster(tmp_path, settings, demo_articles):
+    cluster = connections.connections_info["default"]
+    whoosh = {"ENGINE": "articles.search.backend.ArabicWhooshEngine", "PATH": str(tmp_path / "whoosh")}
+
+    def use(connection):
+        settings.HAYSTACK_CONNECTIONS = {"default": connection}
+        connections.connections_info = settings.HAYSTACK_CONNECTIONS
+        connections.reload("default")
+
+    use(whoosh)
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    on_whoosh = search_articles("عين الصقر", facets=True)
+    use(cluster)
+    connections["default"].get_backend().clear()
+    assert search_articles("عين الصقر").total == 0
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    on_cluster = search_articles("عين الصقر", facets=True)
+    assert [r.object.pk for r in on_cluster.results] == [r.object.pk for r in on_whoosh.results]
+    assert on_cluster.facets == on_whoosh.facets
+    assert on_cluster.histogram == on_whoosh.histogram
+    assert [r.highlighted for r in on_cluster.results] == [r.highlighted for r in on_whoosh.results]

@@ -1,0 +1,262 @@
+"""What keeps a large archive steady: bounded index merges, a bounded story index, columns read whole.
+
+No timings here (bench/scale.py measures them); these check the mechanisms:
+an import never merges more than its bound, the optimise step merges without
+changing any answer, the story grouper holds a window of days rather than
+the archive, and the vectorised readers give Whoosh's own values.
+"""
+
+import json
+import random
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from haystack import connections
+from whoosh.writing import SegmentWriter
+
+from articles.importing import stories
+from articles.importing.pipeline import import_paths
+from articles.models import Article, ImportJob
+from articles.search import merging
+from articles.search.indexing import optimise_index, segment_count
+from articles.search.ranking import SearcherStats, date_buckets, date_days, field_lengths, month_boundaries
+from articles.search.service import search_articles
+
+TODAY = date(2026, 11, 21)
+WORDS = ("وزارة الصحة السعودية تعلن افتتاح مستشفى جديد في منطقة الرياض بحضور الأمير "
+         "أسعار النفط ترتفع في الأسواق العالمية مجلس الوزراء يقرر الدفاع المدني ينبه").split()
+
+
+def records(count, seed=1, start=date(2015, 7, 1), days=40):
+    rng = random.Random(seed)
+    for n in range(count):
+        yield {
+            "id": f"rec-{seed}-{n}",
+            "title": f"خبر رقم {n}",
+            "date": (start + timedelta(days=rng.randrange(days))).isoformat(),
+            "source": rng.choice(["okaz", "alriyadh", "aawsat"]),
+            "text": " ".join(rng.choice(WORDS) for _ in range(40)) + f" رقم{n}",
+        }
+
+
+def import_records(tmp_path, name, items, **options):
+    path = tmp_path / name
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items), encoding="utf-8")
+    return import_paths([path], today=TODAY, **options)
+
+
+@pytest.fixture
+def merges(monkeypatch):
+    """Documents merged by each index commit (Whoosh's add_reader, the merge policy's only way in)."""
+    merged = []
+    original = SegmentWriter.add_reader
+
+    def add_reader(writer, reader):
+        merged.append(reader.doc_count_all())
+        return original(writer, reader)
+
+    monkeypatch.setattr(SegmentWriter, "add_reader", add_reader)
+    return merged
+
+
+def backend():
+    return connections["default"].get_backend()
+
+
+def search_answers(queries):
+    """{query: {pk: score}} of every result (ties may change places: a merge renumbers documents)."""
+    return {q: {r.pk: r.score or 0 for r in search_articles(q, limit=500, highlight=False).results} for q in queries}
+
+
+def assert_same_answers(after, before):
+    # A merged segment keeps Whoosh's one-byte field lengths, so average lengths
+    # (and BM25 scores) move a little, as with Whoosh's own merges.
+    for query, scores in before.items():
+        assert after[query].keys() == scores.keys(), query
+        assert after[query] == pytest.approx(scores, rel=0.02), query
+
+
+# Merging --------------------------------------------------------------------
+
+
+def test_index_writes_during_imports_merge_at_most_the_bound(db, tmp_path, monkeypatch, merges):
+    monkeypatch.setattr(merging, "MERGE_MAX_DOCUMENTS", 40)
+    monkeypatch.setattr(merging, "SMALL_SEGMENT_DOCUMENTS", 30)
+    # Many small imports make many small segments: what MERGE_SMALL would fold into ever larger merges.
+    for n in range(12):
+        import_records(tmp_path, f"part-{n}.jsonl", records(15, seed=n), batch_size=5)
+        assert sum(merges) <= 40 * (n + 1)
+    per_commit = []
+    original = merging.bounded_merge
+
+    def counting(writer, segments):
+        before = len(merges)
+        result = original(writer, segments)
+        per_commit.append(sum(merges[before:]))
+        return result
+
+    monkeypatch.setattr(merging, "bounded_merge", counting)
+    import_records(tmp_path, "last.jsonl", records(15, seed=99), batch_size=5)
+    assert merges, "small segments were merged"
+    assert max(per_commit, default=0) <= 40
+    assert Article.objects.count() == 13 * 15
+    assert search_articles("مستشفى", highlight=False).total == Article.objects.filter(body__contains="مستشفى").count()
+
+
+def test_pick_small_segments_leaves_big_segments_and_waits_for_several_small_ones(db, tmp_path):
+    import_records(tmp_path, "a.jsonl", records(30, seed=1))
+    for n in range(3):
+        backend().update(connections["default"].get_unified_index().get_index(Article),
+                         [Article.objects.order_by("pk")[n]])
+    segments = backend().storage.open_index(schema=backend().schema)._segments()
+    assert merging.pick_small_segments(segments, max_documents=10) == [] or all(
+        s.doc_count_all() < merging.SMALL_SEGMENT_DOCUMENTS for s in merging.pick_small_segments(segments, 10))
+    picked = merging.pick_small_segments(segments, max_documents=10**6)
+    assert sum(s.doc_count_all() for s in picked) <= 10**6
+    assert all(s.doc_count_all() < merging.SMALL_SEGMENT_DOCUMENTS for s in picked)
+
+
+def test_optimise_merges_every_segment_and_changes_no_answer(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(merging, "MERGE_MIN_SEGMENTS", 10**6)  # no merges at commits: many segments
+    for n in range(5):
+        import_records(tmp_path, f"part-{n}.jsonl", records(20, seed=n), batch_size=7)
+    queries = ["مستشفى", "أسعار النفط", '"الدفاع المدني"', "رقم1*", "الرياض -النفط"]
+    before = search_answers(queries)
+    assert segment_count() >= 5
+    stages = []
+    assert optimise_index(max_documents=45, on_stage=stages.append)
+    assert any(stage.startswith("merging") for stage in stages)
+    stepped = segment_count()
+    assert 1 < stepped < 6
+    assert_same_answers(search_answers(queries), before)
+    optimise_index(on_stage=stages.append)
+    assert segment_count() == 1
+    assert_same_answers(search_answers(queries), before)
+    assert stages[-1] == "index optimised: 1 segments"
+
+
+def test_a_merge_drops_the_deleted_copies_of_saved_again_articles(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(merging, "MERGE_MIN_SEGMENTS", 10**6)
+    for n in range(3):
+        import_records(tmp_path, f"part-{n}.jsonl", records(10, seed=n))
+    article = Article.objects.order_by("pk").first()
+    backend().update(connections["default"].get_unified_index().get_index(Article), [article])
+    assert backend().searcher().doc_count_all() == 31
+    optimise_index()
+    searcher = backend().searcher()
+    assert (searcher.doc_count_all(), searcher.doc_count(), segment_count()) == (30, 30, 1)
+    word = article.body.split()[-1]
+    found = [r.pk for r in search_articles(word, highlight=False).results]
+    assert str(article.pk) in found and len(found) == Article.objects.filter(body__endswith=" " + word).count()
+
+
+def test_an_import_says_when_it_commits_to_the_index(db, tmp_path):
+    stages = []
+    job = import_records(tmp_path, "a.jsonl", records(30), on_stage=stages.append)
+    assert "importing" in stages
+    assert any(stage.startswith("committing 30 articles to the index") for stage in stages)
+    assert ImportJob.objects.get(pk=job.pk).stage == ""  # nothing left running
+
+
+def test_optimise_index_command_merges_segments(db, tmp_path, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(merging, "MERGE_MIN_SEGMENTS", 10**6)
+    for n in range(3):
+        import_records(tmp_path, f"part-{n}.jsonl", records(10, seed=n))
+    out = StringIO()
+    call_command("optimise_index", stdout=out)
+    assert segment_count() == 1
+    assert "merging" in out.getvalue() and out.getvalue().strip().endswith("1 index segments")
+
+
+# Stories --------------------------------------------------------------------
+
+
+def test_the_story_grouper_holds_a_window_of_days_not_the_archive(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(stories, "STORY_WINDOW_ARTICLES", 40)
+    held = []
+    original = stories.StoryGrouper.add
+
+    def add(grouper, articles):
+        original(grouper, articles)
+        held.append(grouper.held())
+
+    monkeypatch.setattr(stories.StoryGrouper, "add", add)
+    # 200 articles over 100 days: a batch's days (its dates ± MAX_DAYS_APART) hold few of them.
+    job = import_records(tmp_path, "a.jsonl", records(200, days=100), batch_size=10)
+    assert job.imported == 200
+    assert max(held) <= 40 + 10 * (2 * stories.MAX_DAYS_APART + 1) * 3
+    assert max(held) < 200
+
+
+def test_stories_are_still_found_across_batches_and_imports_with_a_small_window(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(stories, "STORY_WINDOW_ARTICLES", 5)
+    body = ("أعلنت وزارة الصحة السعودية اليوم افتتاح مستشفى الملك سلمان التخصصي في مدينة الرياض بسعة خمسمائة سرير "
+            "بحضور أمير منطقة الرياض وعدد من المسؤولين وقال الوزير إن المستشفى يخدم سكان الأحياء الشمالية "
+            "ويضم أقساما للطوارئ والعناية المركزة وجراحة القلب والأورام")
+    filler = list(records(40, seed=5, start=date(2015, 1, 1), days=200))
+    first = [{"id": "orig", "title": "افتتاح مستشفى", "date": "2015-08-01", "text": body}]
+    import_records(tmp_path, "a.jsonl", first + filler, batch_size=10)
+    later = list(records(40, seed=6, start=date(2015, 1, 1), days=200))
+    republished = [{"id": "copy", "title": "مستشفى جديد", "date": "2015-08-02", "text": "نقلا عن واس: " + body + " بالكامل"}]
+    import_records(tmp_path, "b.jsonl", later + republished, batch_size=10)
+    original, copy = Article.objects.get(external_id="orig"), Article.objects.get(external_id="copy")
+    assert copy.story_id is not None and copy.story_id == original.story_id
+
+
+# Columns read whole -----------------------------------------------------------
+
+
+def test_columns_read_whole_equal_whooshs_values_per_document(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(merging, "MERGE_MIN_SEGMENTS", 10**6)
+    undated = [{"id": "undated", "title": "بلا تاريخ", "text": "خبر بلا تاريخ عن النفط"}]
+    import_records(tmp_path, "a.jsonl", list(records(25, seed=1)) + undated)
+    import_records(tmp_path, "b.jsonl", records(25, seed=2))
+    searcher = backend().searcher()
+    assert len(searcher.leaf_searchers()) > 1
+    for fieldname in ("text", "text_stem"):
+        expected = [searcher.doc_field_length(d, fieldname, 0) for d in range(searcher.doc_count_all())]
+        assert field_lengths(searcher, fieldname).tolist() == expected
+    column = searcher.reader().column_reader("date", translate=True)
+    expected = []
+    for docnum in range(searcher.doc_count_all()):
+        try:
+            expected.append(column[docnum].toordinal())
+        except (OverflowError, ValueError, AttributeError, IndexError):
+            expected.append(0)
+    days = date_days(searcher, "date")
+    assert days.tolist() == expected and expected.count(0) == 1
+    stats = SearcherStats(searcher)
+    codes, values = stats._codes("source")
+    column_codes, column_values = np.full(stats.size, -1), []
+    stats._codes_from_column(searcher.reader(), "source", column_codes, column_values)
+    assert [values[c] if c >= 0 else None for c in codes] == [column_values[c] if c >= 0 else None for c in column_codes]
+
+
+def test_date_buckets_count_days_in_any_boundaries():
+    days = np.array([date(2015, 7, 21), date(2015, 7, 31), date(2015, 8, 1), date(2016, 2, 29)], dtype=object)
+    ordinals = np.array([d.toordinal() for d in days])
+    months = month_boundaries(int(ordinals.min()), int(ordinals.max()))
+    buckets = date_buckets(ordinals, months)
+    assert buckets[0] == (date(2015, 7, 1), date(2015, 7, 31), 2)
+    assert buckets[1] == (date(2015, 8, 1), date(2015, 8, 31), 1)
+    assert buckets[-1] == (date(2016, 2, 1), date(2016, 2, 29), 1)
+    assert len(buckets) == 8 and sum(n for _, _, n in buckets) == 4
+    # Weeks, or any other boundaries a page chooses for its span.
+    weeks = np.arange(date(2015, 7, 20).toordinal(), date(2015, 8, 10).toordinal(), 7)
+    assert [n for _, _, n in date_buckets(ordinals, weeks)] == [1, 2]  # 20-26 July, 27 July-2 August
+
+
+def test_the_page_histogram_counts_every_result_in_its_bars(db, tmp_path, editor_client):
+    import_records(tmp_path, "a.jsonl", records(30, start=date(2015, 1, 1), days=300))
+    outcome = search_articles("مستشفى", facets=True)
+    granularity, buckets = outcome.histogram
+    assert granularity == "week"  # 300 days: the smallest bar that keeps within the bar budget
+    dates = Article.objects.filter(body__contains="مستشفى").values_list("date", flat=True)
+    for start, end, count in buckets:
+        assert count == sum(start <= d <= end for d in dates)
+    assert sum(n for _, _, n in buckets) == outcome.total
