@@ -156,7 +156,9 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
         outcome.facets = {name: counts.get("fields", {}).get(name, []) for name in FACET_FIELDS}
         outcome.histogram = group_days(counts.get("dates", {}).get("date", ("day", []))[1])
         outcome.versions = story_sizes(r.object for r in outcome.results)
-        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback):
+        # A word found only through other spellings or near words may be a misspelling.
+        guessed = any(e.spellings or e.near for e in outcome.expansions.values())
+        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback or guessed):
             outcome.suggestion = suggest(parsed)
     return outcome
 
