@@ -4,7 +4,8 @@ from articles.models import Article
 
 
 class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
-    text = indexes.CharField(document=True, use_template=True)
+    # Indexed, not stored: results are read from the database.
+    text = indexes.CharField(document=True, use_template=True, stored=False)
     source = indexes.FacetCharField(model_attr="source__name", null=True)
     category = indexes.FacetCharField(model_attr="category", null=True)
     date = indexes.DateField(model_attr="date", null=True)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import TEXT
 
-from articles.text import is_stopword, stem, tokenise
+from articles.text import is_stopword, normalise, stem, strip_prefix, tokenise
 
 STEM_SUFFIX = "_stem"
 
@@ -50,9 +50,24 @@ class _WordAnalyzer(Analyzer):
     def words(self, text):
         raise NotImplementedError
 
+    def whole(self, text):
+        return normalise(text)
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            # Whoosh's query parser hands over a whole term (a wildcard such as
+            # امريك* or *, a range end) to be normalised, not split into words.
+            token.text, token.boost, token.stopped = self.whole(value), 1.0, False
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            if keeporiginal:
+                token.original = value
+            if positions:
+                token.pos = start_pos
+            yield token
+            return
         for pos, word in self.words(value):
             token.text = word
             token.boost = 1.0
@@ -61,6 +76,9 @@ class _WordAnalyzer(Analyzer):
                 token.original = word
             if positions:
                 token.pos = start_pos + pos
+            if chars:
+                # No offsets (see above); the parser only needs them in order.
+                token.startchar, token.endchar = start_char + pos, start_char + pos + 1
             yield token
 
 
@@ -72,6 +90,9 @@ class SurfaceAnalyzer(_WordAnalyzer):
 class StemAnalyzer(_WordAnalyzer):
     def words(self, text):
         return stem_words(text)
+
+    def whole(self, text):
+        return strip_prefix(normalise(text))
 
 
 def _postings(field, positioned_words):

@@ -10,16 +10,24 @@ What it changes from haystack's Whoosh backend, and why:
   reader opens.
 - Writes wait for Whoosh's single write lock instead of failing, and batches
   commit without merging every segment.
-- Queries arrive as Whoosh query objects built by ``ArabicSearchQuery`` from
-  haystack's filter tree, not as strings to re-parse; the user's words go
-  through ``query.py``. Relevance ranking puts articles with all the query's
-  words first, then those with some (``fallback`` says when there were none
-  with all).
+- The archive's own searches (``service.py`` marks them ``archive_search``)
+  arrive as a ``SearchPlan`` of Whoosh query objects built from haystack's
+  filter tree, not as strings to re-parse; the user's words go through
+  ``query.py``. Relevance ranking puts articles with all the query's words
+  first, then those with some (``fallback`` says when there were none with
+  all). Anything else in that tree it cannot honour raises
+  ``SearchBackendError`` rather than change what the query means.
+- Every other ``SearchQuerySet`` is haystack's: its query string, parsed by
+  Whoosh's parser through the same Arabic analysis, searched by haystack's
+  Whoosh code. haystack's own Whoosh test suite runs against this engine
+  (``tests/test_haystack_suite.py``).
 - Highlighting is done on the original text from the database
   (``highlight.py``); haystack's uses a hard-coded English analyzer.
 """
 
+import ctypes
 import os
+import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,20 +43,25 @@ from haystack.inputs import BaseInput
 from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as wq
-from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, Schema
+from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, IDLIST, KEYWORD, NGRAM, NGRAMWORDS, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import MERGE_SMALL
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
 from articles.search.docsets import query_docs
 from articles.search.codec import ArchiveCodec
 from articles.search.expansion import expand_query
+from articles.search.prefixes import bind_prefixes
 from articles.search.highlight import HighlightTerms, snippet
 from articles.search.merging import bounded_merge, optimise
 from articles.search.query import clause_query, content_groups, parse_query
 from articles.search.ranking import SearcherStats, rank
 
 # How long a writer waits for another writer (an import, an admin save) to
-# finish before giving up. Whoosh allows one writer per index.
+# finish before giving up (settings.SEARCH_WRITE_LOCK_TIMEOUT). Whoosh allows
+# one writer per index.
 WRITE_LOCK_TIMEOUT = 1800.0
 # Per writer process; past it Whoosh sorts postings through temporary files.
 # Each writer process's peak memory is about this plus the Python process
@@ -73,6 +86,12 @@ class SearchPlan:
     # can see what choosing another value would add.
     field_filters: dict = field(default_factory=dict)
 
+    def __str__(self):
+        parts = [f"text:({self.parsed.text})"] if self.parsed is not None else []
+        if self.filter is not None:
+            parts.append(str(self.filter))
+        return " AND ".join(parts) or "*"
+
 
 @dataclass
 class Match:
@@ -85,6 +104,7 @@ class Match:
     as_written: np.ndarray = None  # matches with a query word as written (filters applied)
     written_query: np.ndarray = None  # the same before filters
     expansions: dict = field(default_factory=dict)  # {word: expansion.WordExpansion}
+    narrowed: list = field(default_factory=list)  # prefixes searched for their most frequent words only
 
     def without(self, name):
         """The matches with every filter but ``name``'s: a field's facet counts ignore its own filter."""
@@ -115,6 +135,30 @@ def _all_of(masks):
     return result
 
 
+class ExclusiveDATETIME(DATETIME):
+    """Whoosh's DATETIME, whose parsed ranges keep ``{`` and ``}`` (exclusive ends).
+
+    Whoosh 2.7.4 drops them, so haystack's ``__lt``/``__gt`` on a datetime
+    would include the moment itself.
+    """
+
+    def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
+        from whoosh.util.times import datetime_to_long
+
+        if start is None and end is None:
+            return wq.Every(fieldname, boost=boost)
+        # An inclusive range covers the whole of a partial date (2025 is the
+        # year); an exclusive end stops before its first moment, an exclusive
+        # start after its last.
+        if start is not None:
+            moment = self._parse_datestring(start)
+            start = datetime_to_long(moment.ceil() if startexcl else moment.floor())
+        if end is not None:
+            moment = self._parse_datestring(end)
+            end = datetime_to_long(moment.floor() if endexcl else moment.ceil())
+        return wq.NumericRange(fieldname, start, end, startexcl, endexcl, boost=boost)
+
+
 class ArabicWhooshSearchBackend(WhooshSearchBackend):
     def setup(self):
         from haystack import connections
@@ -131,7 +175,12 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
 
         fields = connections[self.connection_alias].get_unified_index().all_searchfields()
         self.content_field_name, self.schema = self.build_schema(fields)
-        self.parser = None  # user text never reaches Whoosh's parser; see query.py
+        # For haystack's query strings; the search box's text goes through query.py.
+        # Words are looked for in their normalised form and as light stems, as
+        # the search box's words are (query.py).
+        fieldnames = [self.content_field_name, self.content_field_name + STEM_SUFFIX]
+        self.parser = MultifieldParser([name for name in fieldnames if name in self.schema], self.schema)
+        self.parser.add_plugins([FuzzyTermPlugin])
         if self.storage.index_exists():
             self.index = self.storage.open_index(schema=self.schema)
         else:
@@ -148,24 +197,44 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         content_field_name = ""
         for field_class in fields.values():
             name = field_class.index_fieldname
+            stored, boost = field_class.stored, field_class.boost
             if field_class.is_multivalued:
-                schema_fields[name] = KEYWORD(stored=True, commas=True, scorable=True)
+                if field_class.indexed:
+                    schema_fields[name] = KEYWORD(stored=True, commas=True, scorable=True, field_boost=boost)
+                else:
+                    schema_fields[name] = IDLIST(stored=True, field_boost=boost)
             elif field_class.field_type in ("date", "datetime"):
-                schema_fields[name] = DATETIME(stored=field_class.stored, sortable=True)
+                schema_fields[name] = ExclusiveDATETIME(stored=stored, sortable=True)
             elif field_class.field_type == "integer":
-                schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=int, sortable=True)
+                schema_fields[name] = NUMERIC(stored=stored, numtype=int, sortable=True, field_boost=boost)
             elif field_class.field_type == "float":
-                schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=float, sortable=True)
+                # Not sortable: Whoosh 2.7.4's float column defaults to NaN,
+                # which makes every write fail. Sorting still works, slower.
+                schema_fields[name] = NUMERIC(stored=stored, numtype=float, field_boost=boost)
             elif field_class.field_type == "boolean":
-                schema_fields[name] = BOOLEAN(stored=field_class.stored)
+                schema_fields[name] = BOOLEAN(stored=stored)
+            elif field_class.field_type == "ngram":
+                schema_fields[name] = NGRAM(minsize=3, maxsize=15, stored=stored, field_boost=boost)
+            elif field_class.field_type == "edge_ngram":
+                schema_fields[name] = NGRAMWORDS(minsize=2, maxsize=15, at="start", stored=stored, field_boost=boost)
+            elif field_class.analyzer is not None:
+                # A field that names its own Whoosh analyzer gets it, as in haystack.
+                schema_fields[name] = TEXT(
+                    stored=True, analyzer=field_class.analyzer, field_boost=boost, sortable=True
+                )
             elif isinstance(field_class, FacetField) or not field_class.indexed:
                 # Whole values (a source name, a category) for filters and facets.
-                schema_fields[name] = WHOOSH_ID(stored=field_class.stored, sortable=True)
+                schema_fields[name] = WHOOSH_ID(stored=stored, sortable=True)
             else:
-                schema_fields[name] = ArabicTextField(stored=False, field_boost=field_class.boost)
-                schema_fields[name + STEM_SUFFIX] = ArabicStemField(stored=False, field_boost=field_class.boost)
+                # Whole documents are not sorted by; other text fields may be.
+                schema_fields[name] = ArabicTextField(
+                    stored=stored, field_boost=boost, sortable=not field_class.document
+                )
+                schema_fields[name + STEM_SUFFIX] = ArabicStemField(stored=False, field_boost=boost)
             if field_class.document:
                 content_field_name = name
+                # haystack's INCLUDE_SPELLING: Whoosh's spelling word graph.
+                schema_fields[name].spelling = self.include_spelling
         if len(schema_fields) <= 3:
             raise SearchBackendError("No fields were found in any search_indexes.")
         return content_field_name, Schema(**schema_fields)
@@ -173,23 +242,36 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
     # Writing -------------------------------------------------------------
 
     def _writer(self, parallel=False):
-        options = {"timeout": WRITE_LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MEMORY_MB, "codec": WRITER_CODEC}
+        from django.conf import settings
+
+        timeout = float(getattr(settings, "SEARCH_WRITE_LOCK_TIMEOUT", WRITE_LOCK_TIMEOUT))
+        options = {"timeout": timeout, "delay": 0.05, "limitmb": WRITER_MEMORY_MB, "codec": WRITER_CODEC}
         if parallel and WRITER_PROCESSES > 1:
             # Large writes are analysed and written by one process per core,
             # each making its own segment.
-            options.update(procs=WRITER_PROCESSES, multisegment=True)
+            return OrphanSafeMpWriter(self.index, procs=WRITER_PROCESSES, multisegment=True, **options)
         return self.index.writer(**options)
 
-    def prepare_documents(self, index, objects):
+    def prepare_documents(self, index, objects, failures=None):
+        """Index documents for ``objects``; with a ``failures`` list, one that cannot be prepared
+        is left out and noted there as (pk, error) instead of stopping the batch."""
         documents = []
         for obj in objects:
             try:
                 doc = index.full_prepare(obj)
+                doc.pop("boost", None)
+                for key, value in doc.items():
+                    value = self._from_python(value)
+                    if isinstance(self.schema[key] if key in self.schema else None, WHOOSH_ID) and not isinstance(value, str):
+                        value = force_str(value)  # an integer on an ID field (a pk)
+                    doc[key] = value
             except SkipDocument:
                 continue
-            doc.pop("boost", None)
-            for key, value in doc.items():
-                doc[key] = self._from_python(value)
+            except Exception as error:
+                if failures is None:
+                    raise
+                failures.append((obj.pk, error))
+                continue
             # The stem companion indexes the same text (analysis.py caches it).
             for key in list(doc):
                 if key + STEM_SUFFIX in self.schema:
@@ -279,12 +361,22 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             stats = self._local.stats = SearcherStats(searcher)
         return stats
 
-    @log_query
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, highlight=False,
                facets=None, date_facets=None, result_class=None, **kwargs):
         if not isinstance(query_string, SearchPlan):
-            raise SearchBackendError("Use ArabicSearchQuery: this backend takes query objects, not strings.")
-        plan = query_string
+            return super().search(
+                query_string, sort_by=sort_by, start_offset=start_offset, end_offset=end_offset,
+                highlight=highlight, facets=facets, date_facets=date_facets, result_class=result_class, **kwargs
+            )
+        return self._search_plan(query_string, sort_by, start_offset, end_offset, highlight, facets, date_facets,
+                                 result_class, **kwargs)
+
+    @log_query
+    def _search_plan(self, plan, sort_by, start_offset, end_offset, highlight, facets, date_facets, result_class,
+                     **kwargs):
+        for unsupported in ("narrow_queries", "query_facets", "within", "dwithin", "distance_point"):
+            if kwargs.get(unsupported):
+                raise SearchBackendError(f"The archive's search does not take {unsupported}.")
         start_offset = start_offset or 0
         end_offset = end_offset if end_offset is not None else start_offset + 20
         end_offset = max(end_offset, start_offset + 1)
@@ -305,6 +397,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 "queries": {},
             },
             "fallback": match.fallback,
+            "narrowed": match.narrowed,
             "spelling_suggestion": None,
             "hits_as_written": int((written & match.matched).sum()),
             "facets_as_written": {name: dict(stats.value_counts(name, match.written_without(name)))
@@ -334,19 +427,21 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         fallback = False
         as_written = written_query = None
         expansions = {}
+        narrowed = []
         if plan.parsed is None:
             query_matched = stats.live
             matched = query_matched & allowed if allowed is not None else query_matched
             hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse)
         else:
+            parsed, narrowed = bind_prefixes(stats, self.content_field_name, plan.parsed)
             excluded = None
-            if plan.parsed.excluded:
+            if parsed.excluded:
                 docs = set()
-                for clause in plan.parsed.excluded:
+                for clause in parsed.excluded:
                     docs |= query_docs(stats.searcher, clause_query(self.content_field_name, clause))
                 excluded = stats.mask(docs)
-            groups = content_groups(plan.parsed)
-            expansions = expand_query(stats, self.content_field_name, plan.parsed)
+            groups = content_groups(parsed)
+            expansions = expand_query(stats, self.content_field_name, parsed)
             ranking = rank(
                 stats,
                 groups,
@@ -362,7 +457,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse) if sortedby else ranking.hits
             fallback = ranking.complete == 0 and ranking.total > 0 and len(plan.parsed.groups) > 1
         return Match(hits, matched, query_matched, field_masks, other_mask, fallback, as_written, written_query,
-                     expansions)
+                     expansions, narrowed)
 
     def _sort(self, sort_by):
         if not sort_by:
@@ -390,13 +485,19 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         for docnum, score in page:
             stored = searcher.stored_fields(docnum)
             app_label, model_name = stored[DJANGO_CT].split(".")
-            extra = {k: self._to_python(v) for k, v in stored.items() if k not in (ID, DJANGO_CT, DJANGO_ID)}
+            extra = {k: self._to_python(v) for k, v in stored.items() if k not in (DJANGO_CT, DJANGO_ID)}
             rows.append(result_class(app_label, model_name, stored[DJANGO_ID], score or 0, **extra))
         return attach_objects(self.connection_alias, rows, highlight, terms)
 
     def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
                        models=None, limit_to_registered_models=None, result_class=None, **kwargs):
-        """Haystack's more-like-this, answered by ``related.related_articles``."""
+        """Haystack's more-like-this; for articles, answered by ``related.related_articles``."""
+        if model_instance._meta.label != "articles.Article" or additional_query_string not in (None, "", "*"):
+            return super().more_like_this(
+                model_instance, additional_query_string=additional_query_string, start_offset=start_offset,
+                end_offset=end_offset, models=models, limit_to_registered_models=limit_to_registered_models,
+                result_class=result_class, **kwargs
+            )
         from articles.search.related import related_articles
 
         start_offset = start_offset or 0
@@ -416,6 +517,60 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         if isinstance(value, datetime):
             return value.replace(tzinfo=None)
         return super()._from_python(value)
+
+
+def _die_with_parent(parent_pid):
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG); exit if it already has."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the closed lock below still frees the index
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+class OrphanSafeSubWriter(SubWriterTask):
+    """Whoosh's writer subprocess, made unable to outlive the import that started it.
+
+    A forked child inherits the parent's descriptor of the index's write lock
+    (an flock, held while any copy of that descriptor is open), and blocks on
+    its job queue for ever once the parent is gone. So an import killed with
+    ``kill -9`` left its writer children holding the lock, and every later
+    writer waited ``WRITE_LOCK_TIMEOUT``. The child closes its copy of the
+    lock at once (the parent's copy keeps the lock held) and dies with its parent.
+    """
+
+    def __init__(self, *args, lock_fd=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lock_fd = lock_fd
+        self.parent_pid = os.getpid()
+
+    def run(self):
+        _die_with_parent(self.parent_pid)
+        if self.lock_fd is not None:
+            try:
+                os.close(self.lock_fd)
+            except OSError:
+                pass
+        super().run()
+
+
+class OrphanSafeMpWriter(MpWriter):
+    """Whoosh's multi-process writer whose children are ``OrphanSafeSubWriter``."""
+
+    def _new_task(self):
+        lock = getattr(self, "writelock", None)
+        task = OrphanSafeSubWriter(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment,
+            lock_fd=getattr(lock, "fd", None),
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
 
 
 def attach_objects(connection_alias, rows, highlight, terms):
@@ -466,8 +621,8 @@ class WriteSession:
             self.writer.add_document(**doc)
             self.written.add(doc[ID])
 
-    def write(self, index, objects):
-        self.add(self.backend.prepare_documents(index, objects))
+    def write(self, index, objects, failures=None):
+        self.add(self.backend.prepare_documents(index, objects, failures=failures))
 
     def __len__(self):
         return len(self.written)
@@ -496,12 +651,18 @@ class ArabicQuery(BaseInput):
 
 
 class ArabicSearchQuery(WhooshSearchQuery):
-    """Turns haystack's filter tree into a ``SearchPlan`` of Whoosh objects."""
+    """haystack's Whoosh query; the archive's own searches become a ``SearchPlan`` of Whoosh objects.
+
+    ``service.py`` sets ``archive_search`` on the queries of the search page,
+    the exports and the search command: those are ranked by ``ranking.py``.
+    """
 
     fallback = False
+    archive_search = False
     hits_as_written = 0
     facets_as_written = {}
     expansions = {}
+    narrowed = ()
 
     def run(self, spelling_query=None, **kwargs):
         # Haystack keeps only results, hits, facets and spelling: keep the
@@ -518,16 +679,26 @@ class ArabicSearchQuery(WhooshSearchQuery):
         self.hits_as_written = results.get("hits_as_written", self._hit_count)
         self.facets_as_written = results.get("facets_as_written", {})
         self.expansions = results.get("expansions", {})
+        self.narrowed = results.get("narrowed", [])
 
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)
         clone.fallback = self.fallback
+        clone.archive_search = self.archive_search
         clone.hits_as_written = self.hits_as_written
         clone.facets_as_written = self.facets_as_written
         clone.expansions = self.expansions
+        clone.narrowed = self.narrowed
         return clone
 
     def build_query(self):
+        if not self.archive_search:
+            return super().build_query()
+        return self._build_plan()
+
+    def _build_plan(self):
+        if self.boost:
+            raise SearchBackendError("The archive's search does not take boost().")
         user_texts, by_field, others = [], {}, []
         root = self.query_filter
         children = root.children if root.connector == "AND" and not root.negated else [root]
@@ -561,6 +732,10 @@ class ArabicSearchQuery(WhooshSearchQuery):
         return None if name == "content" else name
 
     def _node_query(self, node, user_texts):
+        if node.negated or node.connector == "OR":
+            # The search box's words are ranked as one query (query.py has its
+            # own -word and OR): they cannot sit under a NOT or an OR.
+            user_texts = _NoContent()
         parts = []
         for child in node.children:
             if hasattr(child, "children"):
@@ -598,10 +773,18 @@ class ArabicSearchQuery(WhooshSearchQuery):
                 high = value
             low = backend._from_python(low) if low is not None else None
             high = backend._from_python(high) if high is not None else None
-            return wq.DateRange(
-                fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt"
-            )
+            kind = backend.schema[fieldname]
+            if isinstance(kind, DATETIME):
+                return wq.DateRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
+            if isinstance(kind, NUMERIC):
+                return wq.NumericRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
+            return wq.TermRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
         raise SearchBackendError(f"Filter {filter_type!r} is not supported on {name!r}.")
+
+
+class _NoContent(list):
+    def append(self, text):
+        raise SearchBackendError("The archive's search takes its words at the top level, not under ~ or |.")
 
 
 def node_split(expression):

@@ -85,12 +85,13 @@ class SearchOutcome:
         return [(e.word, e.near) for e in self.expansions.values() if e.near]
 
 
-def _search_queryset(parsed, sort, filters):
-    """The haystack query for a parsed search; None when there is nothing to search for."""
+def _search_queryset(parsed, sort, filters, browse=False):
+    """The haystack query for a parsed search; None when there is nothing to search for (unless ``browse``)."""
     filters = filters or SearchFilters()
-    if parsed.is_empty and not filters:
+    if parsed.is_empty and not filters and not browse:
         return None
     sqs = SearchQuerySet().models(Article)
+    sqs.query.archive_search = True  # ranked by ranking.py; see backend.ArabicSearchQuery
     if not parsed.is_empty:
         sqs = sqs.filter(content=ArabicQuery(parsed.text))
     elif sort == "relevance":
@@ -111,13 +112,22 @@ def _search_queryset(parsed, sort, filters):
 FACET_FIELDS = ("source", "category")
 
 
+def narrowed_note(typed):
+    """What the page says of a prefix that stands for more words than are searched (expansion.py)."""
+    from articles.search.prefixes import MAX_PREFIX_TERMS
+
+    return (f"«{typed}»: كلمات كثيرة تبدأ بهذا، فبُحث بأكثرها شيوعًا ({MAX_PREFIX_TERMS}) فقط؛ "
+            "أضف حرفًا أو أكثر لنتائج أدق")
+
+
 def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None, facets=False,
-                    collapse=False):
+                    collapse=False, browse=False):
     """Ranked articles for what the user typed, narrowed by ``filters``.
 
     With ``collapse``, a story's versions share one place (see collapse.py):
     ``offset`` and ``limit`` count places, ``places`` says how many there are,
-    and ``total`` still counts articles.
+    and ``total`` still counts articles. With ``browse``, an empty search
+    lists the whole archive, newest first (the front page).
 
     With ``facets``, also the counts by source and category, the histogram by
     date, a spelling suggestion when results are few, and how many versions
@@ -126,7 +136,7 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
     """
     parsed = parse_query(text)
     outcome = SearchOutcome(text=parsed.text, problems=parsed.problems, offset=offset)
-    sqs = _search_queryset(parsed, sort, filters)
+    sqs = _search_queryset(parsed, sort, filters, browse)
     if sqs is None:
         return outcome
     if highlight:
@@ -151,14 +161,16 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
     outcome.total_as_written = min(outcome.total, getattr(sqs.query, "hits_as_written", outcome.total))
     outcome.facets_as_written = getattr(sqs.query, "facets_as_written", {})
     outcome.expansions = getattr(sqs.query, "expansions", {})
+    outcome.problems = outcome.problems + [narrowed_note(typed) for typed in getattr(sqs.query, "narrowed", ())]
     if facets:
         counts = sqs.query._facet_counts or {}
         outcome.facets = {name: counts.get("fields", {}).get(name, []) for name in FACET_FIELDS}
         outcome.histogram = group_days(counts.get("dates", {}).get("date", ("day", []))[1])
         outcome.versions = story_sizes(r.object for r in outcome.results)
-        # A word found only through other spellings or near words may be a misspelling.
-        guessed = any(e.spellings or e.near for e in outcome.expansions.values())
-        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback or guessed):
+        # A word found only through other spellings or near words may be a typo:
+        # the suggestion (for rare words only) says how the archive writes it.
+        widened = any(expansion.near or expansion.spellings for expansion in outcome.expansions.values())
+        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback or widened):
             outcome.suggestion = suggest(parsed)
     return outcome
 
