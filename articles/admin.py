@@ -3,13 +3,15 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from articles.importing.report import describe_file
+from articles.importing.report import job_report
 from articles.models import Article, ExportLog, ImportFile, ImportJob, Source, SourceAlias, Story
+from articles.wording import counted
 
 
 def reindex_after_commit(pks):
@@ -161,41 +163,62 @@ class UploadForm(forms.Form):
         return files
 
 
-class ImportFileInline(admin.TabularInline):
-    model = ImportFile
-    fields = ["report"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    @admin.display(description=_("what happened"))
-    def report(self, import_file):
-        lines = describe_file(import_file, details=True)
-        return format_html_join("\n", "<div dir=\"auto\">{}</div>", ((line,) for line in lines))
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "created_at", "created_by", "status", "progress", "imported", "duplicates", "failed"]
+    list_display = ["__str__", "started", "user", "state", "progress", "imported_count", "duplicate_count",
+                    "failed_count"]
     list_filter = ["status"]
-    readonly_fields = [
-        "status", "progress", "created_by", "created_at", "started_at", "finished_at", "imported", "duplicates",
-        "failed", "error",
-    ]
+    # The report comes first: what was imported, what was already there, what failed and why.
+    readonly_fields = ["report", "state", "progress", "user", "started", "finished", "error"]
     fields = readonly_fields
-    inlines = [ImportFileInline]
     change_form_template = "admin/articles/importjob/change_form.html"
+
+    @admin.display(description=_("report"))
+    def report(self, job):
+        return render_to_string("admin/articles/importjob/report.html", {"job": job, "report": job_report(job)})
+
+    @admin.display(description=_("status"))
+    def state(self, job):
+        return job.get_status_display()
+
+    @admin.display(description=_("created by"))
+    def user(self, job):
+        return job.created_by or "—"
+
+    @admin.display(description=_("started at"))
+    def started(self, job):
+        return job.started_at or job.created_at
+
+    @admin.display(description=_("finished at"))
+    def finished(self, job):
+        return job.finished_at or "—"
+
+    @admin.display(description=_("imported"))
+    def imported_count(self, job):
+        return job.imported
+
+    @admin.display(description=_("duplicates"))
+    def duplicate_count(self, job):
+        return job.duplicates
+
+    @admin.display(description=_("failed"))
+    def failed_count(self, job):
+        return job.failed
 
     @admin.display(description=_("progress"))
     def progress(self, job):
-        done = f"{job.files_done} / {job.files_total}"
+        files = f"{counted(job.files_done, 'file')} من {job.files_total}"
+        done = f"{files}، {counted(job.records_done, 'record')}"
         return f"{done} ({job.stage})" if job.stage else done
 
     def has_change_permission(self, request, obj=None):
         return False  # a report is read, not edited
+
+    def changelist_view(self, request, extra_context=None):
+        from articles.jobs import fail_abandoned_jobs
+
+        fail_abandoned_jobs()  # no import shows "running" after its process died
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         return [
@@ -239,13 +262,42 @@ class ExportLogAdmin(admin.ModelAdmin):
 
 
 def start_upload_import(user, uploaded_files):
-    """Keep the uploaded files and queue their import; returns the ``ImportJob``."""
+    """Keep the uploaded files and queue their import; returns the ``ImportJob``.
+
+    A file refused for its size is reported and never stored: nothing of it
+    stays in the media folder.
+    """
     from articles.importing.pipeline import keep_original
+    from articles.importing.readers import MAX_FILE_BYTES
     from articles.tasks import run_import_job
 
     with transaction.atomic():
-        job = ImportJob.objects.create(created_by=user, files_total=len(uploaded_files))
+        job = ImportJob.objects.create(created_by=user)
         for uploaded in uploaded_files:
+            if uploaded.size > MAX_FILE_BYTES and not uploaded.name.lower().endswith(".zip"):
+                ImportFile.objects.create(
+                    job=job, name=uploaded.name, size=uploaded.size, status=ImportFile.Status.FAILED,
+                    message=f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // 2**20} MB",
+                )
+                continue
             keep_original(job, uploaded.name, uploaded.read())
+            job.files_total += 1
+        job.save(update_fields=["files_total"])
         transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job
+
+
+def hide_third_party_models(site=admin.site):
+    """Keep the admin home to the archive: the login-lockout records (django-axes) and the task queue's
+    results (django-tasks) are internals an archive admin need not see; superusers reach them by URL-less
+    tools (``manage.py axes_reset``, the worker's log)."""
+    for label, model in [("axes", "AccessAttempt"), ("axes", "AccessLog"), ("axes", "AccessFailureLog"),
+                         ("django_tasks_db", "DBTaskResult"), ("django_tasks_database", "DBTaskResult")]:
+        from django.apps import apps
+
+        try:
+            registered = apps.get_model(label, model)
+        except LookupError:
+            continue
+        if site.is_registered(registered):
+            site.unregister(registered)

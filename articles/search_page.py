@@ -25,14 +25,24 @@ def _url(params, **changes):
     return "?" + query_string(params, **changes)
 
 
-def facet_groups(params, facets, filters):
-    """[{name, label, options: [{value, count, selected}]}]; selected values first, even at zero."""
+def facet_groups(params, facets, filters, as_written=None):
+    """[{name, label, options: [{value, count, as_written, selected}]}]; selected values first, even at zero.
+
+    ``as_written`` ({field: {value: count}}) is how many of ``count`` have a
+    query word as written, not only a related form or another spelling.
+    """
     chosen = {"source": filters.sources, "category": filters.categories}
     groups = []
     for name, counts in facets.items():
         counted = dict(counts)
-        options = [{"value": v, "label": v, "count": counted.get(v, 0), "selected": True} for v in chosen[name]]
-        options += [{"value": v, "label": v, "count": n, "selected": False} for v, n in counts if v not in chosen[name]]
+        written = (as_written or {}).get(name)
+
+        def option(value, count, selected):
+            return {"value": value, "label": value, "count": count, "selected": selected,
+                    "as_written": written.get(value, 0) if written is not None else count}
+
+        options = [option(v, counted.get(v, 0), True) for v in chosen[name]]
+        options += [option(v, n, False) for v, n in counts if v not in chosen[name]]
         groups.append({"name": name, "label": FACET_LABELS[name], "options": options})
     return groups
 

@@ -141,8 +141,14 @@ PREFIXES = tuple(
     normalise(p) for p in ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال")
 )
 SINGLE_LETTER_PREFIXES = ("و", "ف", "ب", "ل", "ك")
-# ية folds to يه, so Light10's يه/ية pair is one entry here.
-SUFFIXES = tuple(normalise(s) for s in ("ها", "ان", "ات", "ون", "ين", "ية", "ه", "ي"))
+# Only inflections that keep the word's meaning are cut at index time: the
+# possessive ها and the sound plurals. Ta marbuta (folded to ه), the nisba
+# ي/يه and the dual ان are kept, because stripping them joins different words
+# (الرياض/الرياضة، النصر/النصرة، الخارجية/خارج، الأهلي/الأهلية، لبنان/لبن).
+# Where the archive shows that such forms are one word (السعودي/السعودية،
+# المعلم/المعلمة), ``related_stems`` offers them and ``articles.search.expansion``
+# joins them at query time, on corpus statistics.
+SUFFIXES = tuple(normalise(s) for s in ("ها", "ات", "ون", "ين"))
 MIN_STEM = 2
 
 
@@ -179,5 +185,124 @@ def stem(word):
     return strip_suffixes(strip_prefix(word))
 
 
+def stem_readings(word):
+    """The stems a normalised query word may have in the index: its stem, and
+    when that cut a first letter as a clitic (و ف ب ل ك), also the stem with
+    that letter kept, because the index cuts it from the bare word but not
+    after ال: وظيفة -> ظيفه, yet الوظيفة -> وظيفه; وزارة -> زاره, الوزارة -> وزاره;
+    and the stem with one more letter cut (بوظيفتها -> وظيفت and ظيفت).
+    """
+    own = stem(word)
+    if not word or word.isdigit() or word.isascii():
+        return (own,)
+    kept = word
+    for prefix in PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_STEM:
+            kept = word[len(prefix):]
+            break
+    readings = [own, strip_suffixes(kept)]
+    # بوظيفتها: the index holds وظيفتها as ظيفت (its و cut as a clitic).
+    cut = strip_prefix(word)
+    if cut != word and len(word) - len(cut) == 1:
+        readings.append(stem(cut))
+    return tuple(dict.fromkeys(readings))
+
+
 def is_stopword(word):
     return word in STOPWORDS
+
+
+# Words that make a question rather than say what it is about: left out of
+# bag-of-words queries (never of the index, nor of phrases), as Lucene's
+# stop set leaves out ما and متى. Forms with a clitic are listed whole.
+QUESTION_WORDS = frozenset(normalise(word) for word in """
+ما ماذا لماذا متى كيف اين أين هل كم اي أي من ماهو ماهي ما هو ما هي وما فما ولماذا ومتى وكيف واين وأين وهل وكم
+ومن الذي التي الذين اللذين اللتين بماذا لمن عمن ممن فيم بم علام
+""".split())
+
+
+def is_question_word(word):
+    return word in QUESTION_WORDS or word in STOPWORDS
+
+
+# Endings that make a related word from a stem: ta marbuta (ه once folded),
+# nisba (ي, and its feminine يه) and the ta that a ta marbuta becomes before a
+# pronoun (وظيفتها -> وظيفت, of وظيفة).
+_RELATED_ENDINGS = ("يه", "ي", "ه", "ت")
+
+
+def related_stems(stem_word):
+    """Stems of words that may be forms of the same word: ta marbuta, nisba, ta/ha.
+
+    Candidates only: whether they are one word is the archive's to say
+    (``articles.search.expansion``). Both engines can expand with these.
+
+    >>> sorted(related_stems("سعودي"))
+    ['سعود', 'سعودت', 'سعوده', 'سعوديه']
+    """
+    if len(stem_word) < 3 or not stem_word.isalpha() or stem_word.isascii():
+        return set()
+    base = stem_word
+    for ending in _RELATED_ENDINGS:
+        if stem_word.endswith(ending) and len(stem_word) - len(ending) >= 3:
+            base = stem_word[: -len(ending)]
+            break
+    forms = {base, base + "ه", base + "ي", base + "يه", base + "ت"}
+    forms.discard(stem_word)
+    return forms
+
+
+# The letters Arabic writers use for a foreign g (Google: غوغل، جوجل، قوقل، كوكل)
+# and the long vowels that transcriptions write or leave out (ترامب/ترمب).
+G_LETTERS = "غجقك"
+LONG_VOWELS = "اوي"
+_MAX_G_LETTERS = 3
+
+
+def spelling_variants(word):
+    """Other Arabic spellings of a foreign name or loanword ``word`` (normalised).
+
+    Every g letter (غ ج ق ك) written as any other, and at most one long vowel
+    (ا و ي) added or left out inside the word. Candidates only: a search keeps
+    those the archive has and that are written like names (``expansion.py``).
+
+    >>> "ترمب" in spelling_variants("ترامب") and "هيجسيث" in spelling_variants("هيغسيث")
+    True
+    """
+    if len(word) < 4 or not word.isalpha() or word.isascii():
+        return set()
+    g_positions = [i for i, char in enumerate(word) if char in G_LETTERS][:_MAX_G_LETTERS]
+    spellings = {word}
+    for position in g_positions:
+        spellings = {s[:position] + g + s[position + 1:] for s in spellings for g in G_LETTERS}
+    variants = set(spellings)
+    for spelling in spellings:
+        for i in range(1, len(spelling)):
+            if spelling[i] in LONG_VOWELS and i < len(spelling) - 1:
+                variants.add(spelling[:i] + spelling[i + 1:])
+            if spelling[i - 1] not in LONG_VOWELS and spelling[i] not in LONG_VOWELS:
+                variants.update(spelling[:i] + vowel + spelling[i:] for vowel in LONG_VOWELS)
+    variants.discard(word)
+    return {variant for variant in variants if len(variant) >= 3}
+
+
+# Leading letters of verb and participle patterns (يرتبط، ترتبط، نرتبط، مرتبط، استرتب…).
+_PATTERN_PREFIXES = ("است", "ي", "ت", "ن", "ا", "م")
+
+
+def word_core(stem_word):
+    """The letters a word shares with its derivatives, for the last-resort search.
+
+    The stem without a pattern prefix or a ta marbuta / nisba / ta ending:
+    يرتبط -> رتبط (found in مرتبطة، ارتبط), وظيفت -> وظيف (وظيفة، وظيفي).
+    """
+    core = stem_word
+    for ending in _RELATED_ENDINGS:
+        if core.endswith(ending) and len(core) - len(ending) >= 3:
+            core = core[: -len(ending)]
+            break
+    for prefix in _PATTERN_PREFIXES:
+        if core.startswith(prefix) and len(core) - len(prefix) >= 3:
+            core = core[len(prefix):]
+            break
+    return core

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from haystack import connections
 
-from tests.base import DEMO_DIR
+from tests.base import DEMO_SAMPLES
 
 OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200")
 
@@ -91,7 +91,7 @@ def demo_articles(db):
     from articles.importing.pipeline import import_paths
     from articles.models import Article
 
-    job = import_paths([DEMO_DIR], today=date(2026, 11, 21))
+    job = import_paths(DEMO_SAMPLES, today=date(2026, 11, 21))
     assert (job.imported, job.failed) == (2, 0)
     by_file = {}
     for import_file in job.files.all():

@@ -39,7 +39,8 @@ def demo_uploads():
 
 def test_the_upload_page_explains_what_it_takes(admin_client):
     html = admin_client.get(reverse(UPLOAD_URL)).content.decode()
-    assert 'type="file"' in html and "multiple" in html and "200 MB" in html
+    assert 'type="file"' in html and "multiple" in html and "200 ميغابايت" in html
+    assert "Import articles" not in html and "استيراد مقالات" in html
 
 
 def test_an_upload_is_imported_in_the_background_with_a_report_per_file(
@@ -60,9 +61,25 @@ def test_an_upload_is_imported_in_the_background_with_a_report_per_file(
     assert (job.status, job.files_done, job.imported, job.failed) == (ImportJob.Status.DONE, 3, 2, 1)
     html = admin_client.get(response.url).content.decode()
     assert 'http-equiv="refresh"' not in html
-    assert "empty.txt: الملف فارغ / the file is empty" in html
-    assert "aggregator-syria-calls-for-cooperation.txt: 1 imported" in html
+    # The sums first, in Arabic; file names isolated from the right-to-left text; failures by reason.
+    summary = html.index('class="import-summary"')
+    assert summary < html.index("aggregator-syria-calls-for-cooperation.txt")
+    assert "<strong>مقالتان</strong> استُوردت" in html and "<strong>سجل واحد فشل</strong>" in html
+    assert '<bdi dir="ltr">aggregator-syria-calls-for-cooperation.txt</bdi>' in html
+    assert "الملف فارغ — سجل واحد" in html and '<bdi dir="ltr">empty.txt</bdi>: الملف فارغ' in html
+    for english in ("Status:", "IMPORTED FILES", "What happened", "running", "Progress"):
+        assert english not in html, english
+    assert "ملفات 3 من 3" in html or "3 ملفات من 3" in html
     assert search_articles("هيغسيث").total == 2
+
+    # The same files again: each duplicate links to the article it matches.
+    upload(admin_client, django_capture_on_commit_callbacks, demo_uploads())
+    run_worker()
+    again = ImportJob.objects.latest("pk")
+    html = admin_client.get(reverse("admin:articles_importjob_change", args=[again.pk])).content.decode()
+    assert "<strong>مكرران</strong>" in html
+    for article in Article.objects.all():
+        assert f'href="{reverse("admin:articles_article_change", args=[article.pk])}"' in html
 
 
 def test_a_zip_upload_reports_each_member(admin_client, django_capture_on_commit_callbacks):
@@ -83,20 +100,20 @@ def test_past_imports_are_listed(admin_client, django_capture_on_commit_callback
     upload(admin_client, django_capture_on_commit_callbacks, demo_uploads())
     run_worker()
     html = admin_client.get(reverse("admin:articles_importjob_changelist")).content.decode()
-    assert "done" in html and ">2<" in html
+    assert "اكتمل" in html and ">2<" in html
 
 
 def test_an_upload_over_the_limit_is_refused_with_the_reason(admin_client, settings):
     settings.MAX_UPLOAD_MB = 0
     response = admin_client.post(reverse(UPLOAD_URL), {"files": demo_uploads()})
     assert response.status_code == 200
-    assert "the limit is 0 MB" in response.content.decode()
+    assert "والحد 0 ميغابايت" in response.content.decode()
     assert not ImportJob.objects.exists()
 
 
 def test_an_upload_needs_a_file(admin_client):
     response = admin_client.post(reverse(UPLOAD_URL), {})
-    assert "Choose at least one file" in response.content.decode()
+    assert "اختر ملفًا واحدًا على الأقل" in response.content.decode()
 
 
 def test_someone_not_staff_cannot_upload(client, django_user_model):
@@ -150,3 +167,9 @@ def test_sources_list_their_aliases_and_stories_their_articles(admin_client, dem
     story = demo_articles["channel"].story
     html = admin_client.get(reverse("admin:articles_story_change", args=[story.pk])).content.decode()
     assert demo_articles["aggregator"].title[:30] in html
+
+
+def test_the_admin_home_shows_the_archive_not_third_party_internals(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "الأرشيف" in html and reverse("admin:articles_importjob_changelist") in html
+    assert "/admin/axes/" not in html and "/admin/django_tasks" not in html

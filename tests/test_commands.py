@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.base import DEMO_DIR
+from tests.base import DEMO_SAMPLES
 
 
 def run(*args):
@@ -17,7 +17,7 @@ def run(*args):
 
 
 def test_import_articles_reports_each_file(db):
-    out, _ = run("import_articles", str(DEMO_DIR))
+    out, _ = run("import_articles", *map(str, DEMO_SAMPLES))
     assert "2 imported, 0 duplicates, 0 failed in 2 files" in out
     assert "aggregator-syria-calls-for-cooperation.txt: 1 imported" in out
 
@@ -25,8 +25,8 @@ def test_import_articles_reports_each_file(db):
 def test_import_articles_fails_when_a_file_fails(db, tmp_path):
     (tmp_path / "empty.txt").write_text("")
     with pytest.raises(CommandError):
-        run("import_articles", str(DEMO_DIR), str(tmp_path / "empty.txt"))
-    out, _ = run("import_articles", str(DEMO_DIR))
+        run("import_articles", *map(str, DEMO_SAMPLES), str(tmp_path / "empty.txt"))
+    out, _ = run("import_articles", *map(str, DEMO_SAMPLES))
     assert "0 imported, 2 duplicates" in out  # the good files went in
 
 

@@ -12,8 +12,8 @@ from haystack import connections
 
 from articles.importing.pipeline import import_paths
 from articles.models import Article, ImportFile, Source, SourceAlias, Story, body_fingerprint
-from articles.search.service import search_articles
-from tests.base import DEMO_DIR, SAUDINEWSNET
+from articles.search.service import SearchFilters, search_articles
+from tests.base import DEMO_DIR, DEMO_SAMPLES, SAUDINEWSNET
 
 TODAY = date(2026, 11, 21)
 
@@ -124,7 +124,7 @@ def test_a_bad_record_fails_alone_with_its_line_number(db, tmp_path):
 
 
 def test_reimporting_is_a_no_op_that_names_the_existing_articles(demo_articles):
-    job = import_paths([DEMO_DIR], today=TODAY)
+    job = import_paths(DEMO_SAMPLES, today=TODAY)
     assert (job.imported, job.duplicates) == (0, 2)
     named = sorted(pk for f in job.files.all() for _, pk in f.duplicate_of)
     assert named == sorted(a.pk for a in demo_articles.values())
@@ -275,3 +275,28 @@ def test_articles_of_an_import_s_first_batch_are_not_stories_of_their_own(db, tm
     import_paths([write_jsonl(tmp_path / "records.jsonl", records)], today=TODAY)
     assert Article.objects.count() == 5
     assert not Story.objects.exists()  # nothing alike: no article joins a story
+
+
+def test_the_demo_set_shows_the_product_on_first_run(db):
+    """`make run` imports articles/demo: enough outlets, dates, categories and republished stories to show
+    facets, a histogram and collapsed stories before anyone imports anything."""
+    job = import_paths([DEMO_DIR], today=TODAY)
+    assert job.failed == 0 and job.imported >= 32
+    demo = Article.objects.filter(external_id__startswith="demo-")
+    assert demo.count() >= 30
+    assert demo.values("source").distinct().count() >= 10
+    assert demo.values("category").distinct().count() >= 6
+    assert demo.dates("date", "month").count() >= 5
+    assert all(not name.isascii() for name in demo.values_list("source__name", flat=True))
+    stories = {}
+    for external_id, story in demo.exclude(story=None).values_list("external_id", "story_id"):
+        stories.setdefault(story, set()).add(external_id)
+    assert {"demo-1", "demo-2", "demo-3"} in stories.values()  # the rail line, from the agency and two papers
+    assert {"demo-4", "demo-5"} in stories.values()
+    assert {"demo-6", "demo-7"} in stories.values()
+    assert len(stories) == 3  # no unrelated articles joined a story
+    rail = Story.objects.get(articles__external_id="demo-1")
+    assert rail.lead.external_id == "demo-1"  # the agency's original leads
+    outcome = search_articles("", filters=SearchFilters(date_from=date(2025, 1, 1)), facets=True, collapse=True)
+    # Four stories of the set and the samples' own: five places fewer than articles.
+    assert outcome.places == outcome.total - 5 and len(outcome.histogram[1]) >= 10

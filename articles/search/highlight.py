@@ -12,7 +12,7 @@ from functools import lru_cache
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles.text import WORD_RE, is_stopword, normalise, stem, strip_prefix
+from articles.text import WORD_RE, is_stopword, normalise, stem, stem_readings, strip_prefix
 
 SNIPPET_LENGTH = 260
 _MAX_MATCHES_CONSIDERED = 100
@@ -25,7 +25,10 @@ class HighlightTerms:
     prefixes: tuple = ()
 
     @classmethod
-    def from_query(cls, parsed):
+    def from_query(cls, parsed, expansions=None):
+        """What to mark for a parsed query: its words and their stems, and the
+        related forms and spellings the search added (``expansion.py``), so a
+        mark means exactly what matched."""
         surfaces, stems, prefixes = set(), set(), []
         for clause in parsed.positive_clauses():
             if clause.kind == "prefix":
@@ -34,7 +37,12 @@ class HighlightTerms:
             for word in clause.words:
                 surfaces.add(word)
                 if not is_stopword(word):
-                    stems.add(stem(word))
+                    stems.update(stem_readings(word))
+        for expansion in (expansions or {}).values():
+            stems.update(expansion.related)
+            stems.update(expansion.near)
+            surfaces.update(expansion.spellings)
+            stems.update(stem(spelling) for spelling in expansion.spellings)
         return cls(frozenset(surfaces), frozenset(stems), tuple(prefixes))
 
     def __bool__(self):

@@ -137,12 +137,19 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
 
     # Writing -------------------------------------------------------------
 
-    def prepare_documents(self, index, objects):
+    def prepare_documents(self, index, objects, failures=None):
+        """As the Whoosh backend's: with a ``failures`` list, an object that cannot be
+        prepared is noted there as (pk, error) instead of stopping the batch."""
         documents = []
         for obj in objects:
             try:
                 prepared = index.full_prepare(obj)
             except SkipDocument:
+                continue
+            except Exception as error:
+                if failures is None:
+                    raise
+                failures.append((obj.pk, error))
                 continue
             prepared.pop("boost", None)
             doc = {}
@@ -358,12 +365,13 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
             body["post_filter"] = _bool(filter=every_filter)
         if aggregations:
             body["aggs"] = aggregations
-        raw = self._search(body, ranked)
+        if ranked and complete is not None:
+            raw, hits = self._complete_first(body, complete, start_offset, end_offset)
+        else:
+            raw = self._search(body, ranked)
+            hits = raw["hits"]["hits"]
         total = raw["hits"]["total"]["value"]
-        hits = raw["hits"]["hits"]
         complete_count = raw["aggregations"]["complete"]["doc_count"] if complete is not None else total
-        if ranked and complete is not None and complete_count < total:
-            hits = self._complete_first(body, complete, complete_count, start_offset, end_offset)
         fallback = complete is not None and complete_count == 0 and total > 0
         terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
         aggs = raw.get("aggregations", {})
@@ -379,19 +387,29 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
             "spelling_suggestion": None,
         }
 
-    def _complete_first(self, body, complete, complete_count, start, end):
-        """The page when some matches lack a word: those with every word first, each part by score."""
-        hits = []
-        base = {key: value for key, value in body.items() if key not in ("aggs", "from", "size")}
-        if start < complete_count:
-            first = dict(base, query=_bool(must=[body["query"]], filter=[complete]), **{"from": start},
-                         size=min(end, complete_count) - start)
-            hits += self._search(first, True)["hits"]["hits"]
-        if end > complete_count:
-            rest = dict(base, query=_bool(must=[body["query"]], must_not=[complete]),
-                        **{"from": max(0, start - complete_count)}, size=end - max(start, complete_count))
-            hits += self._search(rest, True)["hits"]["hits"]
-        return hits
+    def _complete_first(self, body, complete, start, end):
+        """(counts and aggregations, page) when articles with every word come first.
+
+        One round trip: the counts, the page of articles with every word, and
+        the articles with some words up to ``end``, each part ranked by score.
+        """
+        page = {key: value for key, value in body.items() if key not in ("aggs", "from", "size")}
+        page["track_total_hits"] = False
+        counts = dict(body, size=0)
+        counts.pop("sort")
+        with_every = dict(page, query=_bool(must=[body["query"]], filter=[complete]), size=end - start,
+                          **{"from": start})
+        with_some = dict(page, query=_bool(must=[body["query"]], must_not=[complete]), size=end, **{"from": 0})
+        header = {"index": self.index_name, "search_type": "dfs_query_then_fetch"}
+        count_header = {"index": self.index_name}  # counts and aggregations need no global statistics
+        responses = self.conn.msearch(body=[count_header, counts, header, with_every, header, with_some])["responses"]
+        for response in responses:
+            if "error" in response:
+                raise SearchBackendError(f"OpenSearch: {response['error']}")
+        raw, every_hits, some_hits = responses
+        complete_count = raw["aggregations"]["complete"]["doc_count"]
+        hits = every_hits["hits"]["hits"] + some_hits["hits"]["hits"][max(0, start - complete_count):]
+        return raw, hits[: end - start]
 
     def _results(self, hits, result_class, highlight, terms):
         from haystack.models import SearchResult
@@ -528,8 +546,8 @@ class OpenSearchWriteSession:
             self.backend.write_documents(documents)
         self.written.update(doc[ID] for doc in documents)
 
-    def write(self, index, objects):
-        self.add(self.backend.prepare_documents(index, objects))
+    def write(self, index, objects, failures=None):
+        self.add(self.backend.prepare_documents(index, objects, failures=failures))
 
     def __len__(self):
         return len(self.written)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from articles.search.analysis import STEM_SUFFIX
-from articles.text import is_stopword, stem, strip_prefix, tokenise
+from articles.text import is_question_word, is_stopword, stem, stem_readings, strip_prefix, tokenise
 
 # Long pastes are cut, as Wagtail does: a search box is not a document reader.
 MAX_QUERY_LENGTH = 255
@@ -29,11 +29,22 @@ OPEN_QUOTES = {'"': '"', "“": "”", "”": "“", "«": "»", "„": "“"}
 OR_WORDS = {"OR", "|"}
 
 
+# Bounds on what one query may cost (see expansion.py for prefixes).
+# A prefix needs three letters: two are mostly a clitic (ال، وا، بال) and
+# stand for a large part of the vocabulary.
+MIN_PREFIX_LETTERS = 3
+# Words, phrases and prefixes, searched for and excluded together.
+MAX_CLAUSES = 20
+
+
 @dataclass(frozen=True)
 class Clause:
     kind: str  # "word", "phrase" or "prefix"
     words: tuple  # normalised words
     typed: str  # as the user typed it, for messages
+    # A prefix bound to the index: the (field, term) pairs it stands for
+    # (prefixes.bind_prefixes); empty until then.
+    terms: tuple = ()
 
 
 @dataclass
@@ -90,7 +101,7 @@ def _lex(text):
 def _clause(kind, raw):
     if kind == "word" and raw.endswith("*"):
         words = tokenise(raw.rstrip("*"))
-        if len(words) == 1 and len(words[0]) >= 2:
+        if len(words) == 1 and len(words[0]) >= MIN_PREFIX_LETTERS:
             return Clause("prefix", tuple(words), raw)
         return None
     words = tokenise(raw)
@@ -124,11 +135,20 @@ def parse_query(text):
                 pending_or = True
             continue
         if kind == "word" and raw.endswith("*") and _clause(kind, raw) is None:
-            parsed.problems.append(f"«{raw}» عند الموضع {position + 1}: البحث ببداية الكلمة يحتاج حرفين على الأقل")
+            parsed.problems.append(
+                f"«{raw}» عند الموضع {position + 1}: البحث ببداية الكلمة يحتاج {MIN_PREFIX_LETTERS} أحرف على الأقل"
+            )
             continue
         clause = _clause(kind, raw)
         if clause is None:
             continue
+        if len(parsed.excluded) + sum(map(len, parsed.groups)) >= MAX_CLAUSES:
+            parsed.problems.append(
+                f"البحث فيه أكثر من {MAX_CLAUSES} كلمة أو عبارة، فاقتُصر على أول {MAX_CLAUSES} منها"
+                f" (من «{raw}» عند الموضع {position + 1} تُجوهل الباقي)"
+            )
+            pending_or = False
+            break
         if negated:
             parsed.excluded.append(clause)
         elif pending_or:
@@ -146,7 +166,7 @@ def parse_query(text):
 def _word_query(fieldname, word):
     if is_stopword(word):
         return wq.Term(fieldname, word)
-    return wq.Or([wq.Term(fieldname, word), wq.Term(fieldname + STEM_SUFFIX, stem(word))])
+    return wq.Or([wq.Term(fieldname, word)] + [wq.Term(fieldname + STEM_SUFFIX, s) for s in stem_readings(word)])
 
 
 def _phrase_query(fieldname, words):
@@ -166,17 +186,19 @@ def _prefix_query(fieldname, word):
 def clause_query(fieldname, clause):
     if clause.kind == "phrase":
         return _phrase_query(fieldname, clause.words)
+    if clause.kind == "prefix" and clause.terms:
+        return wq.Or([wq.Term(field, text) for field, text in clause.terms])
     if clause.kind == "prefix":
         return _prefix_query(fieldname, clause.words[0])
     return _word_query(fieldname, clause.words[0])
 
 
 def content_groups(parsed):
-    """The groups that count for matching: stop-word-only groups are left out,
-    unless the query is nothing but stop words (then they are all it has)."""
+    """The groups that count for matching: stop-word and question-word groups
+    are left out, unless the query is nothing but those (then they are all it has)."""
 
     def is_stop_group(group):
-        return all(c.kind == "word" and is_stopword(c.words[0]) for c in group)
+        return all(c.kind == "word" and is_question_word(c.words[0]) for c in group)
 
     content = [group for group in parsed.groups if not is_stop_group(group)]
     return content or parsed.groups

@@ -22,12 +22,16 @@ import numpy as np
 from articles.search.analysis import STEM_SUFFIX
 from articles.search.docsets import read_postings
 from articles.search.query import clause_query
-from articles.text import is_stopword, stem
+from articles.text import is_stopword, stem_readings
 
 K1 = 1.2
 B = 0.75
 # Chosen on bench/retrieval.py: the exact form adds half a stem match.
 SURFACE_WEIGHT = 0.5
+# A match through a related form, another spelling or a near word
+# (expansion.py) counts this much of a match of the word as typed.
+RELATED_WEIGHT = 0.5
+SPELLING_WEIGHT = 0.8
 # Each group is a bit in a per-document mask; more groups than this share the last bit.
 MAX_GROUPS = 62
 
@@ -140,6 +144,7 @@ class SearcherStats:
         self._cache = {}
         self._postings = OrderedDict()
         self._postings_size = 0
+        self.memo = {}  # query-word expansions (expansion.py), valid for this index version
         live = np.ones(self.size, dtype=bool)
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
@@ -233,6 +238,14 @@ class SearcherStats:
             _, (ids, _) = self._postings.popitem(last=False)
             self._postings_size -= len(ids)
         return found
+
+    def vocabulary(self, fieldname):
+        """Every term of a field, one per line, as one string (for substring search)."""
+        key = ("vocabulary", fieldname)
+        if key not in self._cache:
+            terms = self.searcher.reader().lexicon(fieldname)
+            self._cache[key] = "\n" + "\n".join(t.decode("utf-8") if isinstance(t, bytes) else t for t in terms) + "\n"
+        return self._cache[key]
 
     def pks(self):
         """The database pk of every document, by docnum (0 for deleted ones)."""
@@ -342,6 +355,10 @@ class Ranking:
     matched: np.ndarray  # boolean mask over docnums: every match
     complete: int  # how many matched every group
     query_matched: np.ndarray = None  # the matches before ``allowed`` (for facet counts)
+    # The matches with some query word as written (with its clitics and
+    # plurals): the rest matched only through related forms or spellings.
+    as_written: np.ndarray = None
+    written_query: np.ndarray = None  # the same before ``allowed``
 
     @property
     def total(self):
@@ -352,7 +369,25 @@ def _word_terms(fieldname, word):
     if is_stopword(word):
         # Stop words are only in the surface field.
         return [(fieldname, word, 1.0)]
-    return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, stem(word), 1.0)]
+    return [(fieldname, word, SURFACE_WEIGHT)] + [(fieldname + STEM_SUFFIX, s, 1.0) for s in stem_readings(word)]
+
+
+def _expansion_terms(fieldname, expansion):
+    if expansion is None:
+        return []
+    stem_field = fieldname + STEM_SUFFIX
+    terms = [(stem_field, related, RELATED_WEIGHT) for related in expansion.related]
+    for spelling in expansion.spellings:
+        terms += [(field, text, weight * SPELLING_WEIGHT) for field, text, weight in _word_terms(fieldname, spelling)]
+    terms += [(stem_field, near, RELATED_WEIGHT) for near in expansion.near]
+    return terms
+
+
+def _clause_terms(fieldname, clause):
+    """(field, term, weight) of a word, or of the words a bound prefix stands for (prefixes.py)."""
+    if clause.kind == "word":
+        return _word_terms(fieldname, clause.words[0])
+    return [(field, text, SURFACE_WEIGHT if field == fieldname else 1.0) for field, text in clause.terms]
 
 
 def _best(candidates, scores, limit):
@@ -364,32 +399,45 @@ def _best(candidates, scores, limit):
     return candidates[np.lexsort((candidates, -scores[candidates]))]
 
 
-def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None):
+def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, expansions=None):
     """Score every article matching any of ``groups`` (tuples of clauses); the best ``limit`` first.
 
     Articles matching every group come before all others. ``allowed`` and
     ``excluded`` are boolean masks (filters, -exclusions) or None.
+    ``expansions`` ({word: expansion.WordExpansion}) add related forms and
+    spellings of single words, weighed lower.
     """
+    expansions = expansions or {}
     searcher = stats.searcher
     groups = list(groups[:MAX_GROUPS - 1]) + ([sum(groups[MAX_GROUPS - 1:], ())] if len(groups) >= MAX_GROUPS else [])
     scores = np.zeros(stats.size)
     masks = np.zeros(stats.size, dtype=np.int64)
+    written = np.zeros(stats.size, dtype=bool)
     for index, group in enumerate(groups):
         bit = 1 << index
         for clause in group:
-            if clause.kind == "word":
-                for field, text, weight in _word_terms(fieldname, clause.words[0]):
+            if clause.kind == "word" or clause.terms:
+                if clause.kind == "word":
+                    word = clause.words[0]
+                    own = _word_terms(fieldname, word)
+                    terms = own + _expansion_terms(fieldname, expansions.get(word))
+                else:  # a prefix bound to its most frequent words (prefixes.py): all count as written
+                    own = terms = _clause_terms(fieldname, clause)
+                for number, (field, text, weight) in enumerate(terms):
                     ids, freqs = stats.postings(field, text)
                     if len(ids):
                         scale = searcher.idf(field, text) * weight * (K1 + 1)
                         scores[ids] += scale * freqs / (freqs + stats.norms(field)[ids])
                         masks[ids] |= bit
+                        if number < len(own):
+                            written[ids] = True
             else:
                 results = searcher.search(clause_query(fieldname, clause), limit=None)
                 if results.top_n:
                     found = np.array([docnum for _, docnum in results.top_n], dtype=np.int64)
                     scores[found] += np.array([score for score, _ in results.top_n])
                     masks[found] |= bit
+                    written[found] = True
 
     query_matched = (masks != 0) & stats.live
     if excluded is not None:
@@ -402,5 +450,6 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None):
         hits = np.concatenate([hits, _best(partial, scores, limit - len(hits))])
     return Ranking(
         hits=[(int(d), float(scores[d])) for d in hits], matched=matched, complete=int(complete.sum()),
-        query_matched=query_matched,
+        query_matched=query_matched, as_written=written & matched,
+        written_query=written & query_matched,
     )

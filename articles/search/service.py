@@ -63,12 +63,32 @@ class SearchOutcome:
     versions: dict = field(default_factory=dict)  # {story id: number of articles}
     collapsed: bool = False  # one place per story (results are StoryPlaces)
     places: int = 0  # how many places the results fill: stories and lone articles (``total`` when not collapsed)
+    # How many of ``total`` have a query word as written (with its clitics and
+    # plurals); the rest matched only through a related form, another
+    # spelling or a near word (``expansions`` says which were searched).
+    total_as_written: int = 0
+    facets_as_written: dict = field(default_factory=dict)  # {"source": {name: count}, ...}
+    expansions: dict = field(default_factory=dict)  # {word: expansion.WordExpansion}
+
+    @property
+    def total_related_only(self):
+        return self.total - self.total_as_written
+
+    @property
+    def spellings_searched(self):
+        """[(word, [other spellings])] the search added."""
+        return [(e.word, e.spellings) for e in self.expansions.values() if e.spellings]
+
+    @property
+    def near_words_searched(self):
+        """[(word, [near stems])] for words the archive has in no form."""
+        return [(e.word, e.near) for e in self.expansions.values() if e.near]
 
 
-def _search_queryset(parsed, sort, filters):
-    """The haystack query for a parsed search; None when there is nothing to search for."""
+def _search_queryset(parsed, sort, filters, browse=False):
+    """The haystack query for a parsed search; None when there is nothing to search for (unless ``browse``)."""
     filters = filters or SearchFilters()
-    if parsed.is_empty and not filters:
+    if parsed.is_empty and not filters and not browse:
         return None
     sqs = SearchQuerySet().models(Article)
     sqs.query.archive_search = True  # ranked by ranking.py; see backend.ArabicSearchQuery
@@ -92,13 +112,22 @@ def _search_queryset(parsed, sort, filters):
 FACET_FIELDS = ("source", "category")
 
 
+def narrowed_note(typed):
+    """What the page says of a prefix that stands for more words than are searched (expansion.py)."""
+    from articles.search.prefixes import MAX_PREFIX_TERMS
+
+    return (f"«{typed}»: كلمات كثيرة تبدأ بهذا، فبُحث بأكثرها شيوعًا ({MAX_PREFIX_TERMS}) فقط؛ "
+            "أضف حرفًا أو أكثر لنتائج أدق")
+
+
 def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None, facets=False,
-                    collapse=False):
+                    collapse=False, browse=False):
     """Ranked articles for what the user typed, narrowed by ``filters``.
 
     With ``collapse``, a story's versions share one place (see collapse.py):
     ``offset`` and ``limit`` count places, ``places`` says how many there are,
-    and ``total`` still counts articles.
+    and ``total`` still counts articles. With ``browse``, an empty search
+    lists the whole archive, newest first (the front page).
 
     With ``facets``, also the counts by source and category, the histogram by
     date, a spelling suggestion when results are few, and how many versions
@@ -107,7 +136,7 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
     """
     parsed = parse_query(text)
     outcome = SearchOutcome(text=parsed.text, problems=parsed.problems, offset=offset)
-    sqs = _search_queryset(parsed, sort, filters)
+    sqs = _search_queryset(parsed, sort, filters, browse)
     if sqs is None:
         return outcome
     if highlight:
@@ -121,19 +150,27 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
         query = sqs.query
         hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
         found = places(hits, *story_members())
-        outcome.results = load_places(found[offset:offset + limit], HighlightTerms.from_query(parsed), highlight)
+        outcome.results = load_places(found[offset:offset + limit], highlight_terms(parsed), highlight)
         outcome.collapsed, outcome.places = True, len(found)
     else:
         outcome.results = list(sqs[offset:offset + limit])
     outcome.total = sqs.count()
     outcome.places = outcome.places or outcome.total
     outcome.fallback = sqs.query.fallback
+    # Engines without query expansion count every match as written.
+    outcome.total_as_written = min(outcome.total, getattr(sqs.query, "hits_as_written", outcome.total))
+    outcome.facets_as_written = getattr(sqs.query, "facets_as_written", {})
+    outcome.expansions = getattr(sqs.query, "expansions", {})
+    outcome.problems = outcome.problems + [narrowed_note(typed) for typed in getattr(sqs.query, "narrowed", ())]
     if facets:
         counts = sqs.query._facet_counts or {}
         outcome.facets = {name: counts.get("fields", {}).get(name, []) for name in FACET_FIELDS}
         outcome.histogram = group_days(counts.get("dates", {}).get("date", ("day", []))[1])
         outcome.versions = story_sizes(r.object for r in outcome.results)
-        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback):
+        # A word found only through other spellings or near words may be a typo:
+        # the suggestion (for rare words only) says how the archive writes it.
+        widened = any(expansion.near or expansion.spellings for expansion in outcome.expansions.values())
+        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback or widened):
             outcome.suggestion = suggest(parsed)
     return outcome
 
@@ -219,4 +256,16 @@ def iter_search(text, sort="relevance", filters=None, chunk_size=1000, include_t
                 )
 
     scored = not parsed.is_empty and sort == "relevance"
-    return SearchStream(len(hits), HighlightTerms.from_query(parsed), scored, rows())
+    return SearchStream(len(hits), highlight_terms(parsed), scored, rows())
+
+
+def highlight_terms(parsed):
+    """What to mark for a parsed query, with the related forms and spellings its search adds."""
+    from haystack import connections
+
+    from articles.search.expansion import expand_query
+
+    backend = connections["default"].get_backend()
+    if parsed.is_empty or not hasattr(backend, "stats"):
+        return HighlightTerms.from_query(parsed)
+    return HighlightTerms.from_query(parsed, expand_query(backend.stats(), backend.content_field_name, parsed))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.base import DEMO_DIR, REPO
+from tests.base import DEMO_SAMPLES, REPO
 
 CHROMIUM = "/usr/bin/chromium"
 # As the machine's notes say: without the background-networking flags
@@ -96,7 +96,7 @@ def archive(transactional_db):
     from articles.models import Article, Source
     from articles.search.indexing import reindex_articles
 
-    job = import_paths([DEMO_DIR], today=date(2026, 11, 21))
+    job = import_paths(DEMO_SAMPLES, today=date(2026, 11, 21))
     assert (job.imported, job.failed) == (2, 0)
     demo = sorted(Article.objects.filter(import_file__job=job), key=lambda article: article.import_file.name)
     riyadh, okaz, alarabiya = Source.for_name("الرياض"), Source.for_name("عكاظ"), Source.for_name("العربية")
@@ -142,14 +142,19 @@ def editor_client(client, editor):
     return client
 
 
-@pytest.fixture
-def page(browser, live_server, editor, archive):
-    """A desktop-sized page, logged in as an editor through the real login form.
+# A browser that asks for Arabic, and one that asks for English: both must get
+# the same Arabic right-to-left site.
+BROWSER_LOCALES = ["ar", "en-US"]
+
+
+@pytest.fixture(params=BROWSER_LOCALES)
+def page(request, browser, live_server, editor, archive):
+    """A desktop-sized page, logged in as an editor through the real login form, in each browser language.
 
     Playwright's timeouts are errors, so every wait below fails the test if
     the page never gets there.
     """
-    context = browser.new_context(base_url=live_server.url, locale="ar", viewport=DESKTOP)
+    context = browser.new_context(base_url=live_server.url, locale=request.param, viewport=DESKTOP)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto("/accounts/login/")

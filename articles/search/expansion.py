@@ -1,0 +1,155 @@
+"""Query words widened by what the archive itself shows: related forms, other spellings, near words.
+
+``articles.text`` proposes candidates; the index decides which are kept:
+
+- Related forms (ta marbuta, nisba, ta before a pronoun; ``text.related_stems``)
+  are joined when the archive uses them together: the two stems co-occur in
+  more articles than chance would put them, by Xu and Croft's association
+  measure (Corpus-based stemming using co-occurrence of word variants, 1998),
+  computed on article postings. السعودي/السعودية and المعلم/المعلمة pass;
+  الرياض/الرياضة, النصر/النصرة and الخارجية/خارج do not.
+- Other spellings of a name (``text.spelling_variants``) are kept when the
+  archive has them and both words are written like names: the archive rarely
+  puts the article ال on them. So ترامب finds ترمب, but القلب never looks for
+  الكلب and غرب never for جرب.
+- Near words are the last resort for a word the archive does not have in any
+  form: stems of the archive that contain its core letters (يرتبط -> مرتبطة).
+
+Every expansion is reported (``WordExpansion``) so the page can say what else
+was searched, and ranking weighs it below the word as typed.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from articles.search.analysis import STEM_SUFFIX
+from articles.text import (
+    is_stopword, related_stems, spelling_variants, stem_readings, word_core,
+)
+
+# Xu and Croft's em(a, b) = (n_ab - n_a n_b / N) / (n_a + n_b) on articles.
+# On SaudiNewsNet, one word's forms score 0.07-0.25 (المعلم/المعلمة 0.074,
+# السعودي/السعودية 0.14) and different words 0.00-0.03 (الرياض/الرياضة 0.002,
+# العمل/العملة 0.026, الخارجية/خارج 0.031); the line is drawn between.
+ASSOCIATION_THRESHOLD = 0.05
+# A word is written like a name when at most this share of its articles
+# write it with the article ال (names: ترامب 0%; words: قلب, غرب far more).
+NAME_ARTICLE_SHARE = 0.1
+MAX_SPELLINGS = 6
+MAX_NEAR_WORDS = 6
+# Near words must not be much longer than the core they contain.
+NEAR_EXTRA_LETTERS = 3
+
+
+@dataclass
+class WordExpansion:
+    word: str  # normalised query word
+    related: list = field(default_factory=list)  # stems joined as forms of the word
+    spellings: list = field(default_factory=list)  # surface words: other spellings
+    near: list = field(default_factory=list)  # stems: last-resort near words
+
+    def __bool__(self):
+        return bool(self.related or self.spellings or self.near)
+
+
+def association(stats, field, a, b):
+    """Xu and Croft's em of two terms of ``field`` over the archive's articles."""
+    ids_a, _ = stats.postings(field, a)
+    ids_b, _ = stats.postings(field, b)
+    if not len(ids_a) or not len(ids_b):
+        return 0.0
+    both = len(np.intersect1d(ids_a, ids_b, assume_unique=True))
+    expected = len(ids_a) * len(ids_b) / max(1, stats.size)
+    return max(0.0, both - expected) / (len(ids_a) + len(ids_b))
+
+
+def _frequency(stats, field, term):
+    key = ("df", field, term)
+    found = stats.memo.get(key)
+    if found is None:
+        found = stats.memo[key] = stats.searcher.doc_frequency(field, term)
+    return found
+
+
+def is_name_like(stats, fieldname, word):
+    """True when the archive has ``word`` and seldom writes it with ال (a name, not a common noun)."""
+    if word.startswith("ال"):
+        return False
+    own = _frequency(stats, fieldname, word)
+    if not own:
+        return False
+    return _frequency(stats, fieldname, "ال" + word) <= NAME_ARTICLE_SHARE * own
+
+
+def _spellings(stats, fieldname, word):
+    if not is_name_like(stats, fieldname, word) and _frequency(stats, fieldname, word):
+        return []
+    if word.startswith("ال"):
+        return []
+    found = []
+    for variant in spelling_variants(word):
+        if is_stopword(variant):
+            continue
+        frequency = _frequency(stats, fieldname, variant)
+        if frequency and is_name_like(stats, fieldname, variant):
+            found.append((frequency, variant))
+    return [variant for _, variant in sorted(found, reverse=True)[:MAX_SPELLINGS]]
+
+
+def _near(stats, stem_field, word_stem):
+    core = word_core(word_stem)
+    if len(core) < 3:
+        return []
+    vocabulary = stats.vocabulary(stem_field)
+    found = []
+    start = vocabulary.find(core)
+    seen = set()
+    while start != -1:
+        line_start = vocabulary.rfind("\n", 0, start) + 1
+        line_end = vocabulary.find("\n", start)
+        term = vocabulary[line_start:line_end]
+        if term not in seen and len(term) <= len(core) + NEAR_EXTRA_LETTERS:
+            seen.add(term)
+            found.append((_frequency(stats, stem_field, term), term))
+        start = vocabulary.find(core, line_end)
+    return [term for _, term in sorted(found, reverse=True)[:MAX_NEAR_WORDS]]
+
+
+def expand_word(stats, fieldname, word):
+    """The ``WordExpansion`` of one normalised query word (cached per searcher)."""
+    key = ("expansion", fieldname, word)
+    cached = stats.memo.get(key)
+    if cached is not None:
+        return cached
+    expansion = WordExpansion(word)
+    stem_field = fieldname + STEM_SUFFIX
+    if not is_stopword(word) and not word.isdigit() and not word.isascii():
+        readings = stem_readings(word)
+        own_stem = readings[0]
+        own = sum(_frequency(stats, stem_field, reading) for reading in readings)
+        candidates = set().union(*(related_stems(reading) for reading in readings)) - set(readings)
+        for candidate in sorted(candidates):
+            if not _frequency(stats, stem_field, candidate):
+                continue
+            # A word the archive lacks takes its related forms as they are.
+            if not own or max(association(stats, stem_field, reading, candidate)
+                              for reading in readings) >= ASSOCIATION_THRESHOLD:
+                expansion.related.append(candidate)
+        expansion.spellings = _spellings(stats, fieldname, word)
+        if not own and not expansion.related and not expansion.spellings:
+            expansion.near = [term for term in _near(stats, stem_field, own_stem) if term != own_stem]
+    stats.memo[key] = expansion
+    return expansion
+
+
+def expand_query(stats, fieldname, parsed):
+    """{word: WordExpansion} for the single-word clauses of a parsed query."""
+    expansions = {}
+    for group in parsed.groups:
+        for clause in group:
+            if clause.kind == "word":
+                expansion = expand_word(stats, fieldname, clause.words[0])
+                if expansion:
+                    expansions[clause.words[0]] = expansion
+    return expansions
