@@ -164,7 +164,7 @@ class SearchContract:
 
     def test_models_narrow_and_boost(self, engine, articles):
         sources = SearchQuerySet(using=engine).models(Source).filter(content="الإخبارية")
-        assert [r.model for r in sources] == [Source]
+        assert sources.count() >= 1 and {r.model for r in sources} == {Source}
         narrowed = self.sqs(engine).filter(content="النفط").narrow("serial:3")
         assert self.titles(narrowed) == ["الأمريكيون والنفط"]
         boosted = self.sqs(engine).filter(SQ(content="الصحراء") | SQ(content="الحلفاء")).boost("تمرين", 10)
@@ -182,9 +182,7 @@ class SearchContract:
     def test_more_like_this_on_another_model(self, engine, articles):
         source = Source.objects.get(name="وكالة الأنباء السعودية")
         similar = list(SearchQuerySet(using=engine).more_like_this(source))
-        # Other agencies of the outlet directory may be alike; the source itself and articles never are.
-        assert {r.model for r in similar} <= {Source}
-        assert str(source.pk) not in {r.pk for r in similar}
+        assert all(r.model is Source for r in similar) and str(source.pk) not in [r.pk for r in similar]
 
     def test_the_query_reads_as_a_string_and_a_blank_query_finds_everything(self, engine, articles):
         assert "النفط" in str(self.sqs(engine).filter(content="النفط").query)

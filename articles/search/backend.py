@@ -692,7 +692,7 @@ class ArabicSearchQuery(WhooshSearchQuery):
         return clone
 
     def build_query(self):
-        if not self.archive_search:
+        if not (self.archive_search or _has_arabic_query(self.query_filter)):
             return super().build_query()
         return self._build_plan()
 
@@ -780,6 +780,17 @@ class ArabicSearchQuery(WhooshSearchQuery):
                 return wq.NumericRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
             return wq.TermRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
         raise SearchBackendError(f"Filter {filter_type!r} is not supported on {name!r}.")
+
+
+def _has_arabic_query(node):
+    """Whether the search box's text (an ``ArabicQuery``) is anywhere in a filter tree."""
+    for child in node.children:
+        if hasattr(child, "children"):
+            if _has_arabic_query(child):
+                return True
+        elif isinstance(child[1], ArabicQuery):
+            return True
+    return False
 
 
 class _NoContent(list):
