@@ -214,6 +214,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # a report is read, not edited
 
+    def changelist_view(self, request, extra_context=None):
+        from articles.jobs import fail_abandoned_jobs
+
+        fail_abandoned_jobs()  # no import shows "running" after its process died
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="articles_importjob_upload"),
@@ -256,14 +262,27 @@ class ExportLogAdmin(admin.ModelAdmin):
 
 
 def start_upload_import(user, uploaded_files):
-    """Keep the uploaded files and queue their import; returns the ``ImportJob``."""
+    """Keep the uploaded files and queue their import; returns the ``ImportJob``.
+
+    A file refused for its size is reported and never stored: nothing of it
+    stays in the media folder.
+    """
     from articles.importing.pipeline import keep_original
+    from articles.importing.readers import MAX_FILE_BYTES
     from articles.tasks import run_import_job
 
     with transaction.atomic():
-        job = ImportJob.objects.create(created_by=user, files_total=len(uploaded_files))
+        job = ImportJob.objects.create(created_by=user)
         for uploaded in uploaded_files:
+            if uploaded.size > MAX_FILE_BYTES and not uploaded.name.lower().endswith(".zip"):
+                ImportFile.objects.create(
+                    job=job, name=uploaded.name, size=uploaded.size, status=ImportFile.Status.FAILED,
+                    message=f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // 2**20} MB",
+                )
+                continue
             keep_original(job, uploaded.name, uploaded.read())
+            job.files_total += 1
+        job.save(update_fields=["files_total"])
         transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job
 

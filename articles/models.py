@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from articles.importing.safety import storable, storable_json, storable_name
 from articles.text import normalise, tokenise
 
 
@@ -44,10 +45,11 @@ class Source(models.Model):
         so قناة الإخبارية، الاخبارية and الإخبارية are one source; other
         names (الإخبارية السورية) become one through aliases added in the admin.
         """
-        name = " ".join(name.split())
+        # Cut to the column: a name in a file may be any length.
+        name = " ".join(storable(name).split())[:200]
         if not name:
             return None
-        key = alias_key(name)
+        key = alias_key(name)[:200]
         alias = SourceAlias.objects.select_related("source").filter(normalised=key).first()
         if alias:
             return alias.source
@@ -129,7 +131,7 @@ class SourceAlias(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.normalised = alias_key(self.name)
+        self.normalised = alias_key(self.name)[:200]
         super().save(*args, **kwargs)
 
 
@@ -237,6 +239,12 @@ class Article(models.Model):
         return reverse("articles:detail", args=[self.pk])
 
     @property
+    def link_url(self):
+        """The url, if it may be a link: only http and https (never javascript:, data: …)."""
+        scheme = self.url.split(":", 1)[0].strip().lower() if ":" in self.url else ""
+        return self.url if scheme in ("http", "https") else ""
+
+    @property
     def is_story_lead(self):
         return self.story_id is not None and self.story.lead_id == self.pk
 
@@ -256,6 +264,9 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True, help_text=_("Why the whole import stopped, if it did."))
+    # host:pid:start time of the process running it (jobs.current_runner), so
+    # a job whose process was killed can be told from one still running.
+    runner = models.CharField(max_length=200, blank=True, editable=False)
     files_total = models.PositiveIntegerField(default=0)
     files_done = models.PositiveIntegerField(default=0)
     # What a running import is doing now: importing, committing to the index, merging the index.
@@ -315,6 +326,16 @@ class ImportFile(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # Names and messages carry text from the uploaded files: keep them
+        # storable on every database (no NUL, no lone surrogate, within the column).
+        self.name = storable_name(self.name, 1000)
+        self.encoding = storable(self.encoding, 40)
+        self.message = storable(self.message)
+        self.failures, self.notices = storable_json(self.failures), storable_json(self.notices)
+        self.duplicate_of = storable_json(self.duplicate_of)
+        super().save(*args, **kwargs)
+
 
 class ExportLog(models.Model):
     """Every export: who, when, what search, how many rows."""
@@ -332,6 +353,7 @@ class ExportLog(models.Model):
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to="exports/", blank=True)
+    runner = models.CharField(max_length=200, blank=True, editable=False)  # as ImportJob.runner
 
     class Meta:
         ordering = ["-created_at"]

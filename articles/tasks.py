@@ -10,6 +10,7 @@ from django.db.models import F
 from django_tasks import task
 
 from articles.importing.pipeline import Importer
+from articles.jobs import current_runner, fail_abandoned_jobs
 from articles.models import ImportFile, ImportJob
 from articles.search.indexing import optimise_index, reindex_articles
 from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
@@ -17,6 +18,7 @@ from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
 
 @task()
 def run_import_job(job_id):
+    fail_abandoned_jobs()
     job = ImportJob.objects.get(pk=job_id)
     files = job.files.filter(parent=None).exclude(status=ImportFile.Status.FAILED).order_by("pk")
 
@@ -57,7 +59,10 @@ def run_export(log_id):
     from articles.models import ExportLog
     from articles.search.service import SearchFilters, iter_search
 
+    fail_abandoned_jobs()
     log = ExportLog.objects.get(pk=log_id)
+    log.runner = current_runner()
+    log.save(update_fields=["runner"])
     stream = iter_search(log.query, sort=log.sort, filters=SearchFilters.from_json(log.filters),
                          include_text=log.include_text)
     progress = {"rows": 0}
@@ -67,10 +72,18 @@ def run_export(log_id):
         if progress["rows"] % 1000 == 0:
             ExportLog.objects.filter(pk=log.pk).update(rows_written=progress["rows"])
 
-    with tempfile.TemporaryFile() as out:
-        export_search(stream, log.format, out, include_text=log.include_text, on_row=on_row)
-        out.seek(0)
-        log.file.save(f"export-{log.pk}.{FORMATS[log.format][1]}", File(out), save=False)
-    log.rows_written = progress["rows"]
-    log.save(update_fields=["rows_written"])
+    try:
+        with tempfile.TemporaryFile() as out:
+            export_search(stream, log.format, out, include_text=log.include_text, on_row=on_row)
+            out.seek(0)
+            log.file.save(f"export-{log.pk}.{FORMATS[log.format][1]}", File(out), save=False)
+    except BaseException as error:  # SystemExit from a stopping worker too
+        log.error = f"{type(error).__name__}: {error}"
+        log.save(update_fields=["error"])
+        log.mark_finished()
+        raise
+    # The log says what the file holds: the count shown when it was asked
+    # for may differ if articles were imported or removed meanwhile.
+    log.rows = log.rows_written = progress["rows"]
+    log.save(update_fields=["rows", "rows_written"])
     log.mark_finished()

@@ -68,12 +68,34 @@ def search(request):
     })
 
 
+# The article page shows at most this much text unless the reader asks for
+# all of it: a 5 MB article made a 9-14 MB page.
+PAGE_TEXT_CHARS = 100_000
+
+
+def page_text(body, full=False, limit=PAGE_TEXT_CHARS):
+    """(the text the page shows, whether it was cut): cut at a line or word end before ``limit``."""
+    if full or len(body) <= limit:
+        return body, False
+    cut = body.rfind("\n", limit // 2, limit)
+    if cut == -1:
+        cut = body.rfind(" ", limit // 2, limit)
+    return body[: cut if cut != -1 else limit], True
+
+
+def _with_full(params):
+    params = params.copy()
+    params["full"] = "1"
+    return params.urlencode()
+
+
 @can_read
 def article_detail(request, pk):
     article = get_object_or_404(Article.objects.select_related("source", "original_source", "story"), pk=pk)
     query = request.GET.get("q", "")
     back = request.GET.get("back", "")
     terms = highlight_terms(parse_query(query))
+    text, cut = page_text(article.body, full=request.GET.get("full") == "1")
     versions = []
     if article.story_id:
         versions = article.story.articles.exclude(pk=article.pk).select_related("source").order_by("date", "pk")
@@ -82,7 +104,11 @@ def article_detail(request, pk):
         "query": query,
         # Only a query string of our own search page goes back into a link.
         "back": back if back and "//" not in back and not back.startswith(("/", "http")) else "",
-        "body": highlight_text(article.body, terms),
+        "body": highlight_text(text, terms),
+        # A very long article shows its opening; the full text is one click away.
+        "full_text_url": f"?{_with_full(request.GET)}" if cut else "",
+        "shown_chars": len(text),
+        "total_chars": len(article.body),
         "versions": versions,
         "related": related_articles(article),
     })

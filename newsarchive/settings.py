@@ -159,6 +159,17 @@ AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Mail, for password reset: off unless a mail server is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_PORT = envint("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+    DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "archive@localhost")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+PASSWORD_RESET = envbool("PASSWORD_RESET", bool(EMAIL_HOST))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:search"
 LOGOUT_REDIRECT_URL = "login"
@@ -264,6 +275,8 @@ elif SEARCH_ENGINE == "whoosh":
     }
 else:
     raise ImproperlyConfigured(f"SEARCH_ENGINE must be 'whoosh' or 'opensearch', not {SEARCH_ENGINE!r}.")
+# Seconds a writer waits for another's index lock (a long import) before it fails.
+SEARCH_WRITE_LOCK_TIMEOUT = envint("SEARCH_WRITE_LOCK_TIMEOUT", 1800)
 # Indexing is explicit (import pipeline, admin saves after commit): the
 # realtime processor would write to Whoosh inside every save.
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"

@@ -249,3 +249,46 @@ def parse_date_value(value, today=None):
     if re.fullmatch(r"\d{4}", plain):
         return FoundDate(date(int(plain), 1, 1), "year", text=written) if int(plain) > 0 else None
     return find_date(written, today or date.today())
+
+
+# An article's date must fall in this range (the upper bound is a year after
+# the import): anything else is a typo or a placeholder (0001-01-01,
+# 9999-12-31) and is kept as written but not used as the date.
+MIN_PLAUSIBLE_YEAR = 1800
+
+
+def plausible(found, today):
+    """Whether ``found`` (a ``FoundDate``) lies between 1800 and one year after ``today``."""
+    if isinstance(today, datetime):
+        today = today.date()
+    latest = _years_before(today, -1)
+    return date(MIN_PLAUSIBLE_YEAR, 1, 1) <= found.date <= latest
+
+
+def impossible_date(text):
+    """The first date written in ``text`` that does not exist (31/02/2025, 2025-13-45, ٣٠ فبراير), as written; or None."""
+    if not text:
+        return None
+    folded, offsets = normalise_with_offsets(text)
+    matches = sorted(
+        (match for pattern in (_NAMED, _YMD, _DMY) for match in pattern.finditer(folded)),
+        key=lambda match: (match.start(), -match.end()),
+    )
+    for match in matches:
+        if not match.group("day"):
+            continue
+        day = int(match.group("day"))
+        if match.re is _NAMED:
+            calendar, month = _MONTHS[" ".join(match.group("month").split())]
+        else:
+            calendar, month = ("h" if _is_hijri(match) else "g"), int(match.group("month"))
+        year = int(match.group("year")) if match.group("year") else None
+        if year is not None:
+            exists = _make_date(calendar, year, month, day) is not None
+        elif calendar == "h":
+            exists = 1 <= day <= 30
+        else:
+            exists = _make_date("g", 2024, month, day) is not None  # a leap year: 29 February exists
+        if not exists:
+            return _as_written(text, offsets, match)
+    return None

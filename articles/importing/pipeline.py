@@ -14,24 +14,28 @@ external id) are reported with the article they duplicate and not saved again.
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from articles.importing.archives import iter_zip_members
-from articles.importing.dates import parse_date_value
+from articles.importing.dates import MIN_PLAUSIBLE_YEAR, impossible_date, parse_date_value, plausible
 from articles.importing.metadata import extract
 from articles.importing.readers import MAX_FILE_BYTES, FileError, FileNotice, RecordError, read_file
+from articles.importing.safety import fit_identifier, storable, storable_json, storable_record
+from articles.jobs import current_runner, fail_abandoned_jobs
 from articles.importing.stories import StoryGrouper
 from articles.models import Article, ImportFile, ImportJob, Source, address_keys, body_fingerprint
 from articles.search.indexing import IndexQueue
 from articles.text import tokenise
 
 BATCH_SIZE = 500
+logger = logging.getLogger(__name__)
 # Any number: the PostgreSQL advisory lock every import takes to save a batch.
 SAVE_LOCK_KEY = 7_314_212_011
 
@@ -66,9 +70,47 @@ class ArticleFields:
     author: str
     external_id: str
     kept: dict = field(default_factory=dict)
+    date_note: str = ""  # why the date is unknown, for the report
+
+
+EXTERNAL_ID_LENGTH = Article._meta.get_field("external_id").max_length
 
 
 def article_fields(record, today):
+    fields = _article_fields(record, today)
+    return check_date(fields, record, today)
+
+
+def check_date(fields, record, today):
+    """Keep only a date that exists and is plausible; otherwise the date is unknown and the report says why.
+
+    What was written is kept on the article (``kept["date_as_written"]``).
+    """
+    found, written, note = fields.found_date, record.date if not record.needs_extraction else "", ""
+    if found is not None and not plausible(found, today):
+        written = found.text or found.date.isoformat()
+        note = (f"تاريخ خارج المدى المعقول حُفظ مجهولًا / date {written} is outside {MIN_PLAUSIBLE_YEAR}"
+                f"–{today.year + 1}; the date is kept as unknown")
+        found = None
+    elif found is None and (impossible := impossible_date(written or record.body[:DATELINE_CHARS])):
+        written = impossible
+        note = f"تاريخ غير موجود / date {impossible} does not exist; the date is kept as unknown"
+    elif found is None and written:
+        note = f"تاريخ غير مفهوم / date {written} was not understood; the date is kept as unknown"
+    if note:
+        fields.found_date, fields.date_note = None, note
+        fields.kept = {**fields.kept, "date_as_written": str(written)[:200]}
+    return fields
+
+
+# Where a text article's dateline is: an impossible date there is reported.
+DATELINE_CHARS = 1000
+
+
+def _article_fields(record, today):
+    """The record's fields ready to save, every text storable and the external id fitted to its column."""
+    record = storable_record(record)
+    record.external_id = fit_identifier(record.external_id, EXTERNAL_ID_LENGTH)
     if record.needs_extraction:
         found = extract(record.body, today)
         republished = bool(found.kept.get("attribution"))
@@ -115,25 +157,26 @@ class Importer:
         self.on_stage = on_stage  # called with what the import is doing, whenever that changes
         self.sources = {}
         self.stories = StoryGrouper()
+        self.current_file = None
 
     def run(self, files):
         """Import ``files``: ``ImportFile`` rows whose ``original`` holds the bytes."""
         job = self.job
-        job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
-        job.save(update_fields=["status", "started_at"])
+        fail_abandoned_jobs()
+        job.status, job.started_at, job.runner = ImportJob.Status.RUNNING, timezone.now(), current_runner()
+        job.save(update_fields=["status", "started_at", "runner"])
         try:
-            with IndexQueue(on_stage=self._stage) as self.index_queue:
+            with IndexQueue(on_stage=self._stage, on_failure=self._index_failed) as self.index_queue:
                 # Articles saved by an earlier import that was killed before
                 # its index commit.
                 self.index_queue.add(list(Article.objects.filter(index_pending=True).values_list("pk", flat=True)))
                 for import_file in files:
-                    with import_file.original.open("rb") as handle:
-                        data = handle.read()
-                    self.import_bytes(import_file, data)
+                    self._import_stored(import_file)
                     job.files_done += 1
                     job.save(update_fields=["files_done"])
-        except Exception as error:
-            job.status, job.error = ImportJob.Status.FAILED, f"{type(error).__name__}: {error}"
+        except BaseException as error:  # SystemExit from a stopping worker too
+            job.status, job.error = ImportJob.Status.FAILED, storable(f"{type(error).__name__}: {error}")
+            stop_unfinished_files(job, job.error)
             raise
         else:
             job.status = ImportJob.Status.DONE
@@ -143,6 +186,20 @@ class Importer:
             job.finished_at = timezone.now()
             job.save()
         return job
+
+    def _import_stored(self, import_file):
+        """One uploaded file; whatever goes wrong with it fails that file alone."""
+        try:
+            with import_file.original.open("rb") as handle:
+                data = handle.read()
+            self.import_bytes(import_file, data)
+        except Exception as error:  # noqa: BLE001 - reported on the file; the rest of the upload goes on
+            logger.exception("Import of %s failed", import_file.name)
+            import_file.status = ImportFile.Status.FAILED if not import_file.imported else ImportFile.Status.PARTIAL
+            import_file.message = record_failure(UNEXPECTED, error)
+            import_file.save()
+            if self.on_file:
+                self.on_file(import_file)
 
     def _stage(self, stage):
         """Say what the import is doing (an index commit, waiting for the lock) on the job and to the caller."""
@@ -172,12 +229,24 @@ class Importer:
                     self._fail(child, member)
                 else:
                     child.size, child.sha256 = len(member), hashlib.sha256(member).hexdigest()
-                    self._import_file(child, member)
+                    self._import_member(child, member)
         except FileError as error:
             self._fail(archive, error)
             return
         archive.status = ImportFile.Status.ARCHIVE
         archive.save(update_fields=["status"])
+
+    def _import_member(self, child, data):
+        """A zip member fails alone, like a file of its own."""
+        try:
+            self._import_file(child, data)
+        except Exception as error:  # noqa: BLE001 - reported on the member; the rest of the zip goes on
+            logger.exception("Import of %s failed", child.name)
+            child.status = ImportFile.Status.FAILED if not child.imported else ImportFile.Status.PARTIAL
+            child.message = record_failure(UNEXPECTED, error)
+            child.save()
+            if self.on_file:
+                self.on_file(child)
 
     def _fail(self, import_file, error):
         import_file.status, import_file.message = ImportFile.Status.FAILED, str(error)
@@ -186,6 +255,7 @@ class Importer:
             self.on_file(import_file)
 
     def _import_file(self, import_file, data):
+        self.current_file = import_file
         try:
             if len(data) > MAX_FILE_BYTES:
                 raise FileError(f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // 2**20} MB")
@@ -197,7 +267,13 @@ class Importer:
                     import_file.failures.append([item.origin, item.message])
                 else:
                     import_file.encoding = item.encoding or import_file.encoding
-                    batch.append(article_fields(item, self.today))
+                    try:
+                        fields = article_fields(item, self.today)
+                        batch.append(fields)
+                        if fields.date_note:
+                            import_file.notices.append(f"{fields.origin}: {fields.date_note}")
+                    except Exception as error:  # noqa: BLE001 - this record fails alone
+                        import_file.failures.append([item.origin, record_failure(UNREADABLE, error)])
                     if len(batch) >= self.batch_size:
                         self._save_batch(import_file, batch)
                         batch = []
@@ -205,6 +281,12 @@ class Importer:
                 self._save_batch(import_file, batch)
         except FileError as error:
             import_file.message = str(error)
+        except RecursionError:  # a reader's own limits should stop this first
+            import_file.message = "البيانات متداخلة بعمق كبير / the data is nested too deeply to read"
+        self.index_queue.flush_failures()
+        self._finish_file(import_file)
+
+    def _finish_file(self, import_file):
         if import_file.message and not import_file.imported:
             import_file.status = ImportFile.Status.FAILED
         elif import_file.failures or import_file.message:
@@ -218,6 +300,7 @@ class Importer:
             self.on_file(import_file)
 
     def _source(self, name):
+        name = " ".join(name.split())[:SOURCE_NAME_LENGTH]
         if name not in self.sources:
             self.sources[name] = Source.for_name(name)
         return self.sources[name]
@@ -232,43 +315,85 @@ class Importer:
         return self.sources[("url", keys[0])]
 
     def _save_batch(self, import_file, batch):
+        try:
+            with transaction.atomic():
+                saved, duplicates = self._store(import_file, batch)
+        except DatabaseError:
+            # Something in the batch cannot be stored: store each record in
+            # a savepoint of its own, so only the bad one fails.
+            logger.warning("A batch of %s failed; saving its records one at a time", import_file.name, exc_info=True)
+            saved, duplicates = [], []
+            for fields in batch:
+                try:
+                    with transaction.atomic():
+                        one_saved, one_duplicate = self._store(import_file, [fields])
+                except DatabaseError as error:
+                    import_file.failures.append([fields.origin, record_failure(UNSTORABLE, error)])
+                else:
+                    saved += one_saved
+                    duplicates += one_duplicate
+        # Duplicates of records earlier in this batch point at objects saved just now.
+        import_file.duplicate_of.extend([origin, getattr(existing, "pk", existing)] for origin, existing in duplicates)
+        import_file.imported += len(saved)
+        self.index_queue.add([article.pk for article in saved])
+        if self.on_records:
+            self.on_records(len(batch))
+
+    def _store(self, import_file, batch):
+        """Save ``batch`` (inside the caller's transaction); returns (saved articles, (origin, existing) duplicates)."""
+        lock_saving()
         # The body's words serve both the fingerprint and the story signature.
         words = [tokenise(fields.body) for fields in batch]
         fingerprints = [body_fingerprint(fields.body, body_words) for fields, body_words in zip(batch, words)]
         external_ids = [fields.external_id for fields in batch if fields.external_id]
         duplicates = []
-        with transaction.atomic():
-            lock_saving()
-            by_fingerprint = dict(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk"))
-            by_external_id = dict(
-                Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk")
-            )
-            new_articles = []
-            for fields, fingerprint, body_words in zip(batch, fingerprints, words):
-                existing = by_external_id.get(fields.external_id) or by_fingerprint.get(fingerprint)
-                if existing:
-                    duplicates.append((fields.origin, existing))
+        by_fingerprint = dict(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk"))
+        by_external_id = dict(Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk"))
+        new_articles = []
+        for fields, fingerprint, body_words in zip(batch, fingerprints, words):
+            existing = by_external_id.get(fields.external_id) or by_fingerprint.get(fingerprint)
+            if existing:
+                duplicates.append((fields.origin, existing))
+                continue
+            article = self._article(fields, fingerprint, import_file)
+            self.stories.sign(article, body_words)
+            new_articles.append(article)
+            # Later records in the same batch may repeat this one.
+            by_fingerprint[fingerprint] = article
+            if fields.external_id:
+                by_external_id[fields.external_id] = article
+        Article.objects.bulk_create(new_articles)
+        self.stories.add(new_articles)
+        return new_articles, duplicates
+
+    def _index_failed(self, failures):
+        """Articles the index refused ((pk, error) pairs): removed, and reported as failed records.
+
+        The index and the database must hold the same articles, so an
+        article that cannot be indexed is not kept.
+        """
+        rows = Article.objects.filter(pk__in=[pk for pk, _ in failures]).values_list("pk", "origin", "import_file_id")
+        found = {pk: (origin, file_id) for pk, origin, file_id in rows}
+        Article.objects.filter(pk__in=list(found)).delete()
+        for pk, error in failures:
+            if pk not in found:
+                continue
+            origin, file_id = found[pk]
+            current = self.current_file
+            import_file = current if current is not None and current.pk == file_id else None
+            if import_file is None:
+                import_file = ImportFile.objects.filter(pk=file_id).first()
+                if import_file is None:
                     continue
-                article = self._article(fields, fingerprint, import_file)
-                self.stories.sign(article, body_words)
-                new_articles.append(article)
-                # Later records in the same batch may repeat this one.
-                by_fingerprint[fingerprint] = article
-                if fields.external_id:
-                    by_external_id[fields.external_id] = article
-            Article.objects.bulk_create(new_articles)
-            self.stories.add(new_articles)
-        # Duplicates of records earlier in this batch point at objects saved just now.
-        import_file.duplicate_of.extend([origin, getattr(existing, "pk", existing)] for origin, existing in duplicates)
-        import_file.imported += len(new_articles)
-        self.index_queue.add([article.pk for article in new_articles])
-        if self.on_records:
-            self.on_records(len(batch))
+            import_file.failures.append([origin, record_failure(UNINDEXABLE, error)])
+            import_file.imported = max(0, import_file.imported - 1)
+            if import_file is not current:
+                import_file.save(update_fields=["failures", "imported"])
 
     def _article(self, fields, fingerprint, import_file):
         found = fields.found_date
         return Article(
-            external_id=fields.external_id[:200],
+            external_id=fields.external_id[:EXTERNAL_ID_LENGTH],
             title=(fields.title or fields.body[:80])[:500],
             title_derived=fields.title_derived,
             body=fields.body,
@@ -280,11 +405,30 @@ class Importer:
             category=fields.category[:200],
             url=fields.url[:2000],
             author=fields.author[:300],
-            kept=fields.kept,
+            kept=storable_json(fields.kept),
             import_file=import_file if import_file.pk else None,
             origin=fields.origin[:500],
             fingerprint=fingerprint,
         )
+
+
+UNEXPECTED = "خطأ غير متوقع / unexpected error"
+UNREADABLE = "تعذّرت قراءة السجل / the record could not be read"
+UNSTORABLE = "تعذّر حفظ السجل / the record could not be stored"
+UNINDEXABLE = "تعذّرت فهرسة السجل / the record could not be indexed"
+SOURCE_NAME_LENGTH = Source._meta.get_field("name").max_length
+
+
+def record_failure(what, error):
+    """A report line's reason: what failed, Arabic and English, and the error's own words."""
+    detail = " ".join(str(error).split())[:300]
+    return f"{what}: {type(error).__name__}" + (f": {detail}" if detail else "")
+
+
+def stop_unfinished_files(job, reason):
+    """Files of ``job`` the import never reached are failed with ``reason``, not left queued."""
+    message = storable(f"لم يُستورد: توقف الاستيراد / not imported: the import stopped ({reason})")
+    job.files.filter(status=ImportFile.Status.QUEUED).update(status=ImportFile.Status.FAILED, message=message)
 
 
 def keep_original(job, name, data, parent=None):

@@ -16,6 +16,7 @@ import csv
 import html
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -29,6 +30,10 @@ __all__ = ["FileError", "FileNotice", "MAX_FILE_BYTES", "Record", "RecordError",
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 EMPTY = "الملف فارغ / the file is empty"
+# JSON nested deeper than this is no article: it is refused before Python's
+# recursion limit (about 1,000 frames) could be reached while reading it.
+MAX_JSON_DEPTH = 64
+TOO_DEEP = f"JSON متداخل بعمق يتجاوز الحد / JSON nested more than {MAX_JSON_DEPTH} levels deep"
 NO_TEXT = "السجل بلا نص / the record has no text"
 
 
@@ -110,15 +115,51 @@ def read_plain(name, data):
     yield Record(origin=name, title="", body=decode_entities(text), encoding=encoding, needs_extraction=True)
 
 
+_BRACKETS_OUTSIDE_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _nesting_depth_over(text, limit=MAX_JSON_DEPTH):
+    """True when brackets in ``text`` (outside strings) nest deeper than ``limit``.
+
+    Checked before ``json.loads``, whose decoder recurses once per level.
+    Scans only the bracket and quote characters, with regexes, so a 200 MB
+    file costs a fraction of a second.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    # Strings (with their escapes) are skipped whole; brackets are counted.
+    for token in _BRACKETS_OUTSIDE_STRINGS.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _loads(text):
+    if _nesting_depth_over(text):
+        raise ValueError(TOO_DEEP)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+
+
 def read_json(name, data):
     text, encoding = _text(data)
     try:
-        document = json.loads(text)
+        document = _loads(text)
     except json.JSONDecodeError as error:
         raise FileError(
             f"JSON غير صالح في السطر {error.lineno} العمود {error.colno} / "
             f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
+    except ValueError as error:
+        raise FileError(str(error)) from None
     items = _article_list(document)
     mapper = RecordMapper(encoding)
     if items is None:
@@ -160,9 +201,12 @@ def read_jsonl(name, data):
             continue
         origin = f"{name}:{number}"
         try:
-            item = json.loads(line)
+            item = _loads(line)
         except json.JSONDecodeError as error:
             yield RecordError(origin, f"سطر JSON غير صالح / invalid JSON: {error.msg} (column {error.colno})")
+            continue
+        except ValueError as error:
+            yield RecordError(origin, str(error))
             continue
         yield mapper.record(item, origin)
     yield from mapper.notices()

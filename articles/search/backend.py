@@ -25,7 +25,9 @@ What it changes from haystack's Whoosh backend, and why:
   (``highlight.py``); haystack's uses a hard-coded English analyzer.
 """
 
+import ctypes
 import os
+import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,19 +45,23 @@ from haystack.utils import get_identifier
 from whoosh import query as wq
 from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, IDLIST, KEYWORD, NGRAM, NGRAMWORDS, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import MERGE_SMALL
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 
 from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
 from articles.search.docsets import query_docs
 from articles.search.codec import ArchiveCodec
 from articles.search.expansion import expand_query
+from articles.search.prefixes import bind_prefixes
 from articles.search.highlight import HighlightTerms, snippet
 from articles.search.merging import bounded_merge, optimise
 from articles.search.query import clause_query, content_groups, parse_query
 from articles.search.ranking import SearcherStats, rank
 
 # How long a writer waits for another writer (an import, an admin save) to
-# finish before giving up. Whoosh allows one writer per index.
+# finish before giving up (settings.SEARCH_WRITE_LOCK_TIMEOUT). Whoosh allows
+# one writer per index.
 WRITE_LOCK_TIMEOUT = 1800.0
 # Per writer process; past it Whoosh sorts postings through temporary files.
 # Each writer process's peak memory is about this plus the Python process
@@ -98,6 +104,7 @@ class Match:
     as_written: np.ndarray = None  # matches with a query word as written (filters applied)
     written_query: np.ndarray = None  # the same before filters
     expansions: dict = field(default_factory=dict)  # {word: expansion.WordExpansion}
+    narrowed: list = field(default_factory=list)  # prefixes searched for their most frequent words only
 
     def without(self, name):
         """The matches with every filter but ``name``'s: a field's facet counts ignore its own filter."""
@@ -235,26 +242,36 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
     # Writing -------------------------------------------------------------
 
     def _writer(self, parallel=False):
-        options = {"timeout": WRITE_LOCK_TIMEOUT, "delay": 0.05, "limitmb": WRITER_MEMORY_MB, "codec": WRITER_CODEC}
+        from django.conf import settings
+
+        timeout = float(getattr(settings, "SEARCH_WRITE_LOCK_TIMEOUT", WRITE_LOCK_TIMEOUT))
+        options = {"timeout": timeout, "delay": 0.05, "limitmb": WRITER_MEMORY_MB, "codec": WRITER_CODEC}
         if parallel and WRITER_PROCESSES > 1:
             # Large writes are analysed and written by one process per core,
             # each making its own segment.
-            options.update(procs=WRITER_PROCESSES, multisegment=True)
+            return OrphanSafeMpWriter(self.index, procs=WRITER_PROCESSES, multisegment=True, **options)
         return self.index.writer(**options)
 
-    def prepare_documents(self, index, objects):
+    def prepare_documents(self, index, objects, failures=None):
+        """Index documents for ``objects``; with a ``failures`` list, one that cannot be prepared
+        is left out and noted there as (pk, error) instead of stopping the batch."""
         documents = []
         for obj in objects:
             try:
                 doc = index.full_prepare(obj)
+                doc.pop("boost", None)
+                for key, value in doc.items():
+                    value = self._from_python(value)
+                    if isinstance(self.schema[key] if key in self.schema else None, WHOOSH_ID) and not isinstance(value, str):
+                        value = force_str(value)  # an integer on an ID field (a pk)
+                    doc[key] = value
             except SkipDocument:
                 continue
-            doc.pop("boost", None)
-            for key, value in doc.items():
-                value = self._from_python(value)
-                if isinstance(self.schema[key] if key in self.schema else None, WHOOSH_ID) and not isinstance(value, str):
-                    value = force_str(value)  # an integer on an ID field (a pk)
-                doc[key] = value
+            except Exception as error:
+                if failures is None:
+                    raise
+                failures.append((obj.pk, error))
+                continue
             # The stem companion indexes the same text (analysis.py caches it).
             for key in list(doc):
                 if key + STEM_SUFFIX in self.schema:
@@ -380,6 +397,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 "queries": {},
             },
             "fallback": match.fallback,
+            "narrowed": match.narrowed,
             "spelling_suggestion": None,
             "hits_as_written": int((written & match.matched).sum()),
             "facets_as_written": {name: dict(stats.value_counts(name, match.written_without(name)))
@@ -409,19 +427,21 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         fallback = False
         as_written = written_query = None
         expansions = {}
+        narrowed = []
         if plan.parsed is None:
             query_matched = stats.live
             matched = query_matched & allowed if allowed is not None else query_matched
             hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse)
         else:
+            parsed, narrowed = bind_prefixes(stats, self.content_field_name, plan.parsed)
             excluded = None
-            if plan.parsed.excluded:
+            if parsed.excluded:
                 docs = set()
-                for clause in plan.parsed.excluded:
+                for clause in parsed.excluded:
                     docs |= query_docs(stats.searcher, clause_query(self.content_field_name, clause))
                 excluded = stats.mask(docs)
-            groups = content_groups(plan.parsed)
-            expansions = expand_query(stats, self.content_field_name, plan.parsed)
+            groups = content_groups(parsed)
+            expansions = expand_query(stats, self.content_field_name, parsed)
             ranking = rank(
                 stats,
                 groups,
@@ -437,7 +457,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse) if sortedby else ranking.hits
             fallback = ranking.complete == 0 and ranking.total > 0 and len(plan.parsed.groups) > 1
         return Match(hits, matched, query_matched, field_masks, other_mask, fallback, as_written, written_query,
-                     expansions)
+                     expansions, narrowed)
 
     def _sort(self, sort_by):
         if not sort_by:
@@ -499,6 +519,60 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         return super()._from_python(value)
 
 
+def _die_with_parent(parent_pid):
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG); exit if it already has."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the closed lock below still frees the index
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+class OrphanSafeSubWriter(SubWriterTask):
+    """Whoosh's writer subprocess, made unable to outlive the import that started it.
+
+    A forked child inherits the parent's descriptor of the index's write lock
+    (an flock, held while any copy of that descriptor is open), and blocks on
+    its job queue for ever once the parent is gone. So an import killed with
+    ``kill -9`` left its writer children holding the lock, and every later
+    writer waited ``WRITE_LOCK_TIMEOUT``. The child closes its copy of the
+    lock at once (the parent's copy keeps the lock held) and dies with its parent.
+    """
+
+    def __init__(self, *args, lock_fd=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lock_fd = lock_fd
+        self.parent_pid = os.getpid()
+
+    def run(self):
+        _die_with_parent(self.parent_pid)
+        if self.lock_fd is not None:
+            try:
+                os.close(self.lock_fd)
+            except OSError:
+                pass
+        super().run()
+
+
+class OrphanSafeMpWriter(MpWriter):
+    """Whoosh's multi-process writer whose children are ``OrphanSafeSubWriter``."""
+
+    def _new_task(self):
+        lock = getattr(self, "writelock", None)
+        task = OrphanSafeSubWriter(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment,
+            lock_fd=getattr(lock, "fd", None),
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
 def attach_objects(connection_alias, rows, highlight, terms):
     """Load each result's article from the database (one query per model) and, with
     ``highlight``, cut its snippet from the original text; results whose article is
@@ -547,8 +621,8 @@ class WriteSession:
             self.writer.add_document(**doc)
             self.written.add(doc[ID])
 
-    def write(self, index, objects):
-        self.add(self.backend.prepare_documents(index, objects))
+    def write(self, index, objects, failures=None):
+        self.add(self.backend.prepare_documents(index, objects, failures=failures))
 
     def __len__(self):
         return len(self.written)
@@ -588,6 +662,7 @@ class ArabicSearchQuery(WhooshSearchQuery):
     hits_as_written = 0
     facets_as_written = {}
     expansions = {}
+    narrowed = ()
 
     def run(self, spelling_query=None, **kwargs):
         # Haystack keeps only results, hits, facets and spelling: keep the
@@ -604,6 +679,7 @@ class ArabicSearchQuery(WhooshSearchQuery):
         self.hits_as_written = results.get("hits_as_written", self._hit_count)
         self.facets_as_written = results.get("facets_as_written", {})
         self.expansions = results.get("expansions", {})
+        self.narrowed = results.get("narrowed", [])
 
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)
@@ -612,6 +688,7 @@ class ArabicSearchQuery(WhooshSearchQuery):
         clone.hits_as_written = self.hits_as_written
         clone.facets_as_written = self.facets_as_written
         clone.expansions = self.expansions
+        clone.narrowed = self.narrowed
         return clone
 
     def build_query(self):

@@ -14,24 +14,32 @@ GRANULARITIES = ("day", "week", "month", "year")
 WEEK_STARTS = 5  # date.weekday(): Monday is 0
 
 
-def bucket_start(day, granularity):
+def bucket_start(day, granularity, years=1):
+    """The first day of ``day``'s bar; a "year" bar spans ``years`` years."""
     if granularity == "day":
         return day
     if granularity == "week":
-        return day - timedelta(days=(day.weekday() - WEEK_STARTS) % 7)
+        try:
+            return day - timedelta(days=(day.weekday() - WEEK_STARTS) % 7)
+        except OverflowError:  # the week of 0001-01-01 starts before date.min
+            return date.min
     if granularity == "month":
         return day.replace(day=1)
-    return day.replace(month=1, day=1)
+    return date(day.year - (day.year - 1) % years, 1, 1)
 
 
-def next_start(start, granularity):
-    if granularity == "day":
-        return start + timedelta(days=1)
-    if granularity == "week":
-        return start + timedelta(days=7)
-    if granularity == "month":
-        return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return date(start.year + 1, 1, 1)
+def next_start(start, granularity, years=1):
+    """The first day of the bar after ``start``'s; None past date.max (9999-12-31)."""
+    try:
+        if granularity == "day":
+            return start + timedelta(days=1)
+        if granularity == "week":
+            return start + timedelta(days=7)
+        if granularity == "month":
+            return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        return date(start.year + years, 1, 1)
+    except (OverflowError, ValueError):
+        return None
 
 
 def bar_count(first, last, granularity):
@@ -59,13 +67,16 @@ def group_days(day_counts, max_bars=MAX_BARS):
     first = min(day for day, _ in day_counts)
     last = max(day for day, _ in day_counts)
     granularity = choose_granularity(first, last, max_bars)
+    # Dates spanning centuries (0001-01-01 beside 2015) get bars of several
+    # years each: never more than ``max_bars`` bars, whatever the dates.
+    years = -(-bar_count(first, last, "year") // max_bars) if granularity == "year" else 1
     totals = {}
     for day, count in day_counts:
-        start = bucket_start(day, granularity)
+        start = bucket_start(day, granularity, years)
         totals[start] = totals.get(start, 0) + count
-    buckets, start = [], bucket_start(first, granularity)
-    while start <= last:
-        following = next_start(start, granularity)
-        buckets.append((start, following - timedelta(days=1), totals.get(start, 0)))
+    buckets, start = [], bucket_start(first, granularity, years)
+    while start is not None and start <= last:
+        following = next_start(start, granularity, years)
+        buckets.append((start, following - timedelta(days=1) if following else date.max, totals.get(start, 0)))
         start = following
     return (granularity, buckets)

@@ -86,10 +86,14 @@ class IndexQueue:
     context manager.
     """
 
-    def __init__(self, load_batch=500, commit_every=COMMIT_EVERY, on_stage=None):
+    def __init__(self, load_batch=500, commit_every=COMMIT_EVERY, on_stage=None, on_failure=None):
         self.load_batch = load_batch
         self.on_stage = on_stage or (lambda stage: None)  # told what the index side is doing
         self.commit_every = commit_every
+        # Called with (pk, error) pairs of articles the index could not take;
+        # without it such an error stops the import.
+        self.on_failure = on_failure
+        self.failures = []
         self.pending = []
         self.session = None
         self.written = []  # (pks, loaded_at) of the batches in the open session
@@ -111,10 +115,22 @@ class IndexQueue:
             self.session = self.backend.write_session(parallel=len(articles) >= self.load_batch)
             self.session.__enter__()
             self.on_stage("importing")
-        self.session.write(self.index, articles)
+        failures = [] if self.on_failure else None
+        self.session.write(self.index, articles, failures=failures)
+        if failures:
+            failed = {pk for pk, _ in failures}
+            articles = [article for article in articles if article.pk not in failed]
+            self.failures.extend(failures)
         self.written.append(([article.pk for article in articles], loaded_at))
         if len(self.session) >= self.commit_every:
             self._commit()
+
+    def flush_failures(self):
+        """Write what is pending and hand articles the index refused to ``on_failure``."""
+        self._write()
+        failures, self.failures = self.failures, []
+        if failures and self.on_failure:
+            self.on_failure(failures)
 
     def _commit(self, *exc_info):
         if self.session is not None:
@@ -130,6 +146,6 @@ class IndexQueue:
 
     def __exit__(self, *exc_info):
         try:
-            self._write()
+            self.flush_failures()
         finally:
             self._commit(*exc_info)

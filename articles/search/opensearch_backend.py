@@ -137,12 +137,19 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
 
     # Writing -------------------------------------------------------------
 
-    def prepare_documents(self, index, objects):
+    def prepare_documents(self, index, objects, failures=None):
+        """As the Whoosh backend's: with a ``failures`` list, an object that cannot be
+        prepared is noted there as (pk, error) instead of stopping the batch."""
         documents = []
         for obj in objects:
             try:
                 prepared = index.full_prepare(obj)
             except SkipDocument:
+                continue
+            except Exception as error:
+                if failures is None:
+                    raise
+                failures.append((obj.pk, error))
                 continue
             prepared.pop("boost", None)
             doc = {}
@@ -538,8 +545,8 @@ class OpenSearchWriteSession:
             self.backend.write_documents(documents)
         self.written.update(doc[ID] for doc in documents)
 
-    def write(self, index, objects):
-        self.add(self.backend.prepare_documents(index, objects))
+    def write(self, index, objects, failures=None):
+        self.add(self.backend.prepare_documents(index, objects, failures=failures))
 
     def __len__(self):
         return len(self.written)

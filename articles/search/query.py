@@ -29,11 +29,22 @@ OPEN_QUOTES = {'"': '"', "“": "”", "”": "“", "«": "»", "„": "“"}
 OR_WORDS = {"OR", "|"}
 
 
+# Bounds on what one query may cost (see expansion.py for prefixes).
+# A prefix needs three letters: two are mostly a clitic (ال، وا، بال) and
+# stand for a large part of the vocabulary.
+MIN_PREFIX_LETTERS = 3
+# Words, phrases and prefixes, searched for and excluded together.
+MAX_CLAUSES = 20
+
+
 @dataclass(frozen=True)
 class Clause:
     kind: str  # "word", "phrase" or "prefix"
     words: tuple  # normalised words
     typed: str  # as the user typed it, for messages
+    # A prefix bound to the index: the (field, term) pairs it stands for
+    # (prefixes.bind_prefixes); empty until then.
+    terms: tuple = ()
 
 
 @dataclass
@@ -90,7 +101,7 @@ def _lex(text):
 def _clause(kind, raw):
     if kind == "word" and raw.endswith("*"):
         words = tokenise(raw.rstrip("*"))
-        if len(words) == 1 and len(words[0]) >= 2:
+        if len(words) == 1 and len(words[0]) >= MIN_PREFIX_LETTERS:
             return Clause("prefix", tuple(words), raw)
         return None
     words = tokenise(raw)
@@ -124,11 +135,20 @@ def parse_query(text):
                 pending_or = True
             continue
         if kind == "word" and raw.endswith("*") and _clause(kind, raw) is None:
-            parsed.problems.append(f"«{raw}» عند الموضع {position + 1}: البحث ببداية الكلمة يحتاج حرفين على الأقل")
+            parsed.problems.append(
+                f"«{raw}» عند الموضع {position + 1}: البحث ببداية الكلمة يحتاج {MIN_PREFIX_LETTERS} أحرف على الأقل"
+            )
             continue
         clause = _clause(kind, raw)
         if clause is None:
             continue
+        if len(parsed.excluded) + sum(map(len, parsed.groups)) >= MAX_CLAUSES:
+            parsed.problems.append(
+                f"البحث فيه أكثر من {MAX_CLAUSES} كلمة أو عبارة، فاقتُصر على أول {MAX_CLAUSES} منها"
+                f" (من «{raw}» عند الموضع {position + 1} تُجوهل الباقي)"
+            )
+            pending_or = False
+            break
         if negated:
             parsed.excluded.append(clause)
         elif pending_or:
@@ -166,6 +186,8 @@ def _prefix_query(fieldname, word):
 def clause_query(fieldname, clause):
     if clause.kind == "phrase":
         return _phrase_query(fieldname, clause.words)
+    if clause.kind == "prefix" and clause.terms:
+        return wq.Or([wq.Term(field, text) for field, text in clause.terms])
     if clause.kind == "prefix":
         return _prefix_query(fieldname, clause.words[0])
     return _word_query(fieldname, clause.words[0])

@@ -383,6 +383,13 @@ def _expansion_terms(fieldname, expansion):
     return terms
 
 
+def _clause_terms(fieldname, clause):
+    """(field, term, weight) of a word, or of the words a bound prefix stands for (prefixes.py)."""
+    if clause.kind == "word":
+        return _word_terms(fieldname, clause.words[0])
+    return [(field, text, SURFACE_WEIGHT if field == fieldname else 1.0) for field, text in clause.terms]
+
+
 def _best(candidates, scores, limit):
     """The ``limit`` best of ``candidates`` (docnums), by score then docnum."""
     if limit <= 0 or not len(candidates):
@@ -409,10 +416,14 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, ex
     for index, group in enumerate(groups):
         bit = 1 << index
         for clause in group:
-            if clause.kind == "word":
-                word = clause.words[0]
-                own = _word_terms(fieldname, word)
-                for number, (field, text, weight) in enumerate(own + _expansion_terms(fieldname, expansions.get(word))):
+            if clause.kind == "word" or clause.terms:
+                if clause.kind == "word":
+                    word = clause.words[0]
+                    own = _word_terms(fieldname, word)
+                    terms = own + _expansion_terms(fieldname, expansions.get(word))
+                else:  # a prefix bound to its most frequent words (prefixes.py): all count as written
+                    own = terms = _clause_terms(fieldname, clause)
+                for number, (field, text, weight) in enumerate(terms):
                     ids, freqs = stats.postings(field, text)
                     if len(ids):
                         scale = searcher.idf(field, text) * weight * (K1 + 1)

@@ -112,6 +112,14 @@ def _search_queryset(parsed, sort, filters, browse=False):
 FACET_FIELDS = ("source", "category")
 
 
+def narrowed_note(typed):
+    """What the page says of a prefix that stands for more words than are searched (expansion.py)."""
+    from articles.search.prefixes import MAX_PREFIX_TERMS
+
+    return (f"«{typed}»: كلمات كثيرة تبدأ بهذا، فبُحث بأكثرها شيوعًا ({MAX_PREFIX_TERMS}) فقط؛ "
+            "أضف حرفًا أو أكثر لنتائج أدق")
+
+
 def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, filters=None, facets=False,
                     collapse=False, browse=False):
     """Ranked articles for what the user typed, narrowed by ``filters``.
@@ -153,12 +161,16 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
     outcome.total_as_written = min(outcome.total, getattr(sqs.query, "hits_as_written", outcome.total))
     outcome.facets_as_written = getattr(sqs.query, "facets_as_written", {})
     outcome.expansions = getattr(sqs.query, "expansions", {})
+    outcome.problems = outcome.problems + [narrowed_note(typed) for typed in getattr(sqs.query, "narrowed", ())]
     if facets:
         counts = sqs.query._facet_counts or {}
         outcome.facets = {name: counts.get("fields", {}).get(name, []) for name in FACET_FIELDS}
         outcome.histogram = group_days(counts.get("dates", {}).get("date", ("day", []))[1])
         outcome.versions = story_sizes(r.object for r in outcome.results)
-        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback):
+        # A word found only through other spellings or near words may be a typo:
+        # the suggestion (for rare words only) says how the archive writes it.
+        widened = any(expansion.near or expansion.spellings for expansion in outcome.expansions.values())
+        if not parsed.is_empty and (outcome.total < SUGGEST_BELOW or outcome.fallback or widened):
             outcome.suggestion = suggest(parsed)
     return outcome
 

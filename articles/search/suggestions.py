@@ -18,12 +18,21 @@ from articles.text import normalise_with_offsets, token_spans
 COMMON_ENOUGH = 3
 # A replacement must be this many times more common than the word typed.
 MORE_COMMON = 5
+# The "did you mean" budget: Whoosh's edit-distance search builds an automaton
+# that grows with the word's length, so a pasted 255-letter word took ten
+# seconds. No Arabic word is this long; two edits only for words up to
+# TWO_EDITS_UP_TO letters, and at most MAX_WORDS words of a query are looked at.
+MAX_WORD_LETTERS = 20
+TWO_EDITS_UP_TO = 12
+MAX_WORDS = 8
 
 
 def _best_candidate(searcher, fieldname, word):
     reader = searcher.reader()
     known = searcher.doc_frequency(fieldname, word)
-    for distance in (1, 2) if len(word) > 4 else (1,):
+    if len(word) > MAX_WORD_LETTERS:
+        return None
+    for distance in (1, 2) if 4 < len(word) <= TWO_EDITS_UP_TO else (1,):
         candidates = [term for term in reader.terms_within(fieldname, word, distance, prefix=1) if term != word]
         scored = [(searcher.doc_frequency(fieldname, term), term) for term in candidates]
         scored = [(frequency, term) for frequency, term in scored if frequency >= max(known * MORE_COMMON, COMMON_ENOUGH)]
@@ -52,7 +61,7 @@ def suggest_query(parsed):
     clauses = [clause for group in parsed.groups for clause in group]
     if parsed.excluded or any(len(group) > 1 for group in parsed.groups):
         return ""
-    if not clauses or any(clause.kind != "word" for clause in clauses):
+    if not clauses or len(clauses) > MAX_WORDS or any(clause.kind != "word" for clause in clauses):
         return ""
     backend = connections["default"].get_backend()
     if not hasattr(backend, "stats"):

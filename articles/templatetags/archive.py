@@ -1,4 +1,7 @@
+import re
+
 from django import template
+from django.utils.safestring import mark_safe
 from hijridate import Gregorian
 
 from articles.search_page import query_string
@@ -17,6 +20,28 @@ def digits(value, style):
 def count_of(context, count, phrase):
     """``{% count_of n "result" %}``: نتيجة واحدة، نتيجتان، ٣ نتائج … in the reader's digits."""
     return counted(count, phrase, context.get("digit_style", "latn"))
+
+
+# A body scraped as one block (most of SaudiNewsNet) is set in paragraphs of
+# a few sentences for reading; a body with its own paragraphs keeps them.
+PARAGRAPH_CHARS = 420
+SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+(?=[^\s])")
+
+
+@register.filter(needs_autoescape=False)
+def reading_paragraphs(html):
+    """Highlighted body HTML (already escaped) as <p> paragraphs."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", str(html)) if block.strip()]
+    if len(blocks) == 1 and len(blocks[0]) > PARAGRAPH_CHARS:
+        blocks, current = [], ""
+        for sentence in SENTENCE_END.split(str(html).strip()):
+            current = f"{current} {sentence}".strip()
+            if len(current) >= PARAGRAPH_CHARS:
+                blocks.append(current)
+                current = ""
+        if current:
+            blocks.append(current)
+    return mark_safe("".join(f"<p>{block.replace(chr(10), '<br>')}</p>" for block in blocks))
 
 
 @register.filter

@@ -1,8 +1,12 @@
+import signal
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from articles.importing.pipeline import BATCH_SIZE, import_paths
 from articles.importing.report import describe_file
+from articles.importing.safety import terminal_safe
 from articles.search.indexing import optimise_index
 from articles.search.merging import MAX_SEGMENTS, OPTIMISE_STEP_DOCUMENTS
 
@@ -20,6 +24,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # A supervisor's SIGTERM ends the import like Ctrl-C: the job is
+        # marked failed with the reason, and what was saved is indexed.
+        signal.signal(signal.SIGTERM, _stop)
         self.verbosity = options["verbosity"]
         show_progress = not options["no_progress"] and self.verbosity > 0
         with tqdm(unit=" records", disable=not show_progress, file=self.stderr, dynamic_ncols=True) as self.bar:
@@ -46,7 +53,12 @@ class Command(BaseCommand):
 
     def write(self, message, level=1, style=None):
         if self.verbosity >= level:
-            tqdm.write(style(message) if style else message, file=self.stdout)
+            # File and member names come from uploads: their control
+            # characters are shown, not obeyed by the terminal.
+            message = terminal_safe(message)
+            # tqdm writes the line and its end separately; Django's wrapper
+            # would add a newline to each, so write to the stream it wraps.
+            tqdm.write(style(message) if style else message, file=getattr(self.stdout, "_out", self.stdout))
 
     def write_file_report(self, import_file):
         failed = import_file.status == "failed"
@@ -54,3 +66,7 @@ class Command(BaseCommand):
         self.write(lines[0], level=0 if failed else 1, style=self.style.ERROR if failed else None)
         for line in lines[1:]:
             self.write("  " + line, level=0 if "failed" in line else 2)
+
+
+def _stop(signum, frame):
+    sys.exit(128 + signum)
