@@ -493,13 +493,6 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
                    for option in options if option["text"] != word]
         return [(count, term) for count, term in counted if count >= min_frequency]
 
-    def first_with(self, term):
-        """The database pk of an article whose content field has ``term``, or None."""
-        body = {"query": {"term": {self.content_field_name: term}}, "size": 1, "_source": [DJANGO_ID],
-                "sort": [SCORE_TIEBREAK]}
-        hits = self.conn.search(index=self.index_name, body=body)["hits"]["hits"]
-        return int(hits[0]["_source"][DJANGO_ID]) if hits else None
-
     def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
                        models=None, limit_to_registered_models=None, result_class=None, **kwargs):
         """Haystack's more-like-this, answered by ``related.related_articles``."""
@@ -531,6 +524,12 @@ class TermStatistics:
     def doc_frequency(self, fieldname, text):
         body = {"query": {"term": {fieldname: text}}}
         return self.backend.conn.count(index=self.backend.index_name, body=body)["count"]
+
+    def first_with(self, fieldname, text):
+        """The database pk of an article whose ``fieldname`` has ``text``, or None."""
+        body = {"query": {"term": {fieldname: text}}, "size": 1, "_source": [DJANGO_ID], "sort": [SCORE_TIEBREAK]}
+        hits = self.backend.conn.search(index=self.backend.index_name, body=body)["hits"]["hits"]
+        return int(hits[0]["_source"][DJANGO_ID]) if hits else None
 
 
 class OpenSearchWriteSession:

@@ -43,6 +43,8 @@ def _best_candidate(searcher, fieldname, word):
 
 def written_form(searcher, fieldname, term):
     """``term`` (normalised) as an article of the archive writes it."""
+    if hasattr(searcher, "first_with"):  # the cluster's statistics
+        return _written_as(searcher.first_with(fieldname, term), term)
     from haystack.constants import DJANGO_ID
 
     postings = searcher.reader().postings(fieldname, term)
@@ -99,11 +101,13 @@ def _suggest_on_cluster(backend, clauses):
                     replacement = max(found)[1]
                     break
         if replacement:
-            words.append(_written_as(backend.first_with(replacement), replacement))
+            words.append(written_form(statistics, fieldname, replacement))
             changed = True
         else:
             words.append(clause.typed)
-    return " ".join(words) if changed else ""
+    if not changed:
+        return ""
+    return " ".join(_spelt_as_written(statistics, fieldname, clause, word) for clause, word in zip(clauses, words))
 
 
 def _written_as(pk, term):
