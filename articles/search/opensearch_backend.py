@@ -17,6 +17,7 @@ Built on django-haystack-opensearch (opensearch-py), subclassed:
   as on Whoosh.
 """
 
+import os
 from datetime import date, datetime
 
 import numpy as np
@@ -57,6 +58,11 @@ BULK_CHUNK = 500
 PAGE_SIZE_FOR_EXPORTS = 5000
 FACET_SIZE = 10_000
 SCORE_TIEBREAK = {f"{DJANGO_ID}.number": {"order": "asc"}}
+# Every read of this process goes to the same copy of each shard: a primary
+# and its replica refresh at different moments, so without it a page's count,
+# its results and the next page could each come from a different copy, and
+# a count could go back while an import runs.
+READ_PREFERENCE = f"newsarchive-{os.getpid()}"
 
 
 def _bool(**parts):
@@ -319,7 +325,7 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
 
     def _search(self, body, scored):
         params = {"search_type": "dfs_query_then_fetch"} if scored else {}
-        return self.conn.search(index=self.index_name, body=body, params=params)
+        return self.conn.search(index=self.index_name, body=body, params={**params, "preference": READ_PREFERENCE})
 
     @log_query
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, highlight=False,
@@ -400,8 +406,9 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
         with_every = dict(page, query=_bool(must=[body["query"]], filter=[complete]), size=end - start,
                           **{"from": start})
         with_some = dict(page, query=_bool(must=[body["query"]], must_not=[complete]), size=end, **{"from": 0})
-        header = {"index": self.index_name, "search_type": "dfs_query_then_fetch"}
-        count_header = {"index": self.index_name}  # counts and aggregations need no global statistics
+        header = {"index": self.index_name, "search_type": "dfs_query_then_fetch", "preference": READ_PREFERENCE}
+        # Counts and aggregations need no global statistics.
+        count_header = {"index": self.index_name, "preference": READ_PREFERENCE}
         responses = self.conn.msearch(body=[count_header, counts, header, with_every, header, with_some])["responses"]
         for response in responses:
             if "error" in response:
@@ -486,7 +493,7 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
             "max_edits": max_edits, "prefix_length": 1, "min_word_length": 2, "size": 10,
             "min_doc_freq": 1, "sort": "frequency", "string_distance": "levenshtein",
         }}}}
-        raw = self.conn.search(index=self.index_name, body=body)
+        raw = self.conn.search(index=self.index_name, body=body, params={"preference": READ_PREFERENCE})
         options = raw["suggest"]["close"][0]["options"] if raw["suggest"]["close"] else []
         statistics = TermStatistics(self)
         counted = [(statistics.doc_frequency(self.content_field_name, option["text"]), option["text"])
@@ -519,16 +526,18 @@ class TermStatistics:
         self.backend = backend
 
     def doc_count(self):
-        return self.backend.conn.count(index=self.backend.index_name)["count"]
+        return self.backend.conn.count(index=self.backend.index_name, params={"preference": READ_PREFERENCE})["count"]
 
     def doc_frequency(self, fieldname, text):
         body = {"query": {"term": {fieldname: text}}}
-        return self.backend.conn.count(index=self.backend.index_name, body=body)["count"]
+        return self.backend.conn.count(index=self.backend.index_name, body=body,
+                                       params={"preference": READ_PREFERENCE})["count"]
 
     def first_with(self, fieldname, text):
         """The database pk of an article whose ``fieldname`` has ``text``, or None."""
         body = {"query": {"term": {fieldname: text}}, "size": 1, "_source": [DJANGO_ID], "sort": [SCORE_TIEBREAK]}
-        hits = self.backend.conn.search(index=self.backend.index_name, body=body)["hits"]["hits"]
+        hits = self.backend.conn.search(index=self.backend.index_name, body=body,
+                                        params={"preference": READ_PREFERENCE})["hits"]["hits"]
         return int(hits[0]["_source"][DJANGO_ID]) if hits else None
 
 
