@@ -731,6 +731,22 @@ class ArabicSearchQuery(WhooshSearchQuery):
         name, _ = node_split(node[0])
         return None if name == "content" else name
 
+    def _range_kind(self, fieldname):
+        """"date", "number" or "text": how a range on ``fieldname`` compares.
+
+        Whoosh's schema says it; an engine without one (OpenSearch) goes by the
+        haystack field's type, from which Whoosh's schema is built too.
+        """
+        from haystack import connections
+
+        schema = getattr(self.backend, "schema", None)
+        if schema is not None and fieldname in schema:
+            kind = schema[fieldname]
+            return "date" if isinstance(kind, DATETIME) else "number" if isinstance(kind, NUMERIC) else "text"
+        field = connections[self._using].get_unified_index().all_searchfields().get(fieldname)
+        field_type = getattr(field, "field_type", None)
+        return "date" if field_type in ("date", "datetime") else "number" if field_type in ("integer", "float") else "text"
+
     def _node_query(self, node, user_texts):
         if node.negated or node.connector == "OR":
             # The search box's words are ranked as one query (query.py has its
@@ -773,10 +789,10 @@ class ArabicSearchQuery(WhooshSearchQuery):
                 high = value
             low = backend._from_python(low) if low is not None else None
             high = backend._from_python(high) if high is not None else None
-            kind = backend.schema[fieldname]
-            if isinstance(kind, DATETIME):
+            kind = self._range_kind(fieldname)
+            if kind == "date":
                 return wq.DateRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
-            if isinstance(kind, NUMERIC):
+            if kind == "number":
                 return wq.NumericRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
             return wq.TermRange(fieldname, low, high, startexcl=filter_type == "gt", endexcl=filter_type == "lt")
         raise SearchBackendError(f"Filter {filter_type!r} is not supported on {name!r}.")
