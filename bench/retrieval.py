@@ -122,17 +122,6 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def index_mb(engine, work_dir):
-    from haystack import connections
-
-    if engine == "opensearch":
-        backend = connections["default"].get_backend()
-        stats = backend.conn.indices.stats(index=backend.index_name, metric="store")
-        return round(stats["_all"]["primaries"]["store"]["size_in_bytes"] / 1e6, 1)
-    index_dir = work_dir / "whoosh_index"
-    return round(sum(f.stat().st_size for f in index_dir.iterdir()) / 1e6, 1)
-
-
 def copy_database(source_dir, work_dir):
     """Start from another run's imported database (say Whoosh's): only the index is built here."""
     for name in ("archive.sqlite3", "merged_ids.json"):
@@ -201,6 +190,8 @@ def run_one(set_name, eval_dir, work_dir, reuse, engine="whoosh", database_from=
         figures["imported"] = report.imported
         figures["duplicates"] = report.duplicates
     figures["articles"] = Article.objects.count()
+    from corpus import index_mb  # bench/ is this script's folder
+
     figures["index_mb"] = index_mb(engine, work_dir)
 
     merged = {int(pk): ids for pk, ids in json.loads((work_dir / "merged_ids.json").read_text()).items()}
