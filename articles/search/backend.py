@@ -498,18 +498,9 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 end_offset=end_offset, models=models, limit_to_registered_models=limit_to_registered_models,
                 result_class=result_class, **kwargs
             )
-        from articles.search.related import related_articles
+        from articles.search.related import related_results
 
-        start_offset = start_offset or 0
-        end_offset = end_offset if end_offset is not None else start_offset + 20
-        related = related_articles(model_instance, limit=end_offset)[start_offset:end_offset]
-        result_class = result_class or SearchResult
-        results = []
-        for article in related:
-            result = result_class(article._meta.app_label, article._meta.model_name, str(article.pk), 0)
-            result._object = article
-            results.append(result)
-        return {"results": results, "hits": len(results)}
+        return related_results(model_instance, start_offset, end_offset, result_class)
 
     def _from_python(self, value):
         if isinstance(value, date) and not isinstance(value, datetime):

@@ -503,20 +503,9 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
     def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
                        models=None, limit_to_registered_models=None, result_class=None, **kwargs):
         """Haystack's more-like-this, answered by ``related.related_articles``."""
-        from haystack.models import SearchResult
+        from articles.search.related import related_results
 
-        from articles.search.related import related_articles
-
-        start_offset = start_offset or 0
-        end_offset = end_offset if end_offset is not None else start_offset + 20
-        related = related_articles(model_instance, limit=end_offset)[start_offset:end_offset]
-        result_class = result_class or SearchResult
-        results = []
-        for article in related:
-            result = result_class(article._meta.app_label, article._meta.model_name, str(article.pk), 0)
-            result._object = article
-            results.append(result)
-        return {"results": results, "hits": len(results)}
+        return related_results(model_instance, start_offset, end_offset, result_class)
 
 
 class TermStatistics:

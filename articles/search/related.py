@@ -20,6 +20,21 @@ TERMS = 15
 MIN_WORD_LENGTH = 3
 
 
+def related_results(article, start_offset=0, end_offset=None, result_class=None):
+    """haystack's more-like-this answer for an article: ``related_articles`` as search results."""
+    from haystack.models import SearchResult
+
+    start_offset = start_offset or 0
+    end_offset = end_offset if end_offset is not None else start_offset + 20
+    result_class = result_class or SearchResult
+    results = []
+    for related in related_articles(article, limit=end_offset)[start_offset:end_offset]:
+        result = result_class(related._meta.app_label, related._meta.model_name, str(related.pk), 0)
+        result._object = related
+        results.append(result)
+    return {"results": results, "hits": len(results)}
+
+
 def related_articles(article, limit=5):
     backend = connections["default"].get_backend()
     if not hasattr(backend, "stats"):

@@ -27,17 +27,30 @@ TWO_EDITS_UP_TO = 12
 MAX_WORDS = 8
 
 
-def _best_candidate(searcher, fieldname, word):
-    reader = searcher.reader()
-    known = searcher.doc_frequency(fieldname, word)
+def _distances(word):
+    """The edit distances looked at for ``word``, within the budget above."""
     if len(word) > MAX_WORD_LETTERS:
-        return None
-    for distance in (1, 2) if 4 < len(word) <= TWO_EDITS_UP_TO else (1,):
+        return ()
+    return (1, 2) if 4 < len(word) <= TWO_EDITS_UP_TO else (1,)
+
+
+def _best_candidate(searcher, fieldname, word, known):
+    reader = searcher.reader()
+    for distance in _distances(word):
         candidates = [term for term in reader.terms_within(fieldname, word, distance, prefix=1) if term != word]
         scored = [(searcher.doc_frequency(fieldname, term), term) for term in candidates]
         scored = [(frequency, term) for frequency, term in scored if frequency >= max(known * MORE_COMMON, COMMON_ENOUGH)]
         if scored:
             return max(scored)[1]
+    return None
+
+
+def _best_on_cluster(backend, word, known):
+    """The same on OpenSearch: its term suggester finds the close words."""
+    for distance in _distances(word):
+        found = backend.close_terms(word, distance, max(known * MORE_COMMON, COMMON_ENOUGH))
+        if found:
+            return max(found)[1]
     return None
 
 
@@ -64,16 +77,18 @@ def suggest_query(parsed):
     if not clauses or len(clauses) > MAX_WORDS or any(clause.kind != "word" for clause in clauses):
         return ""
     backend = connections["default"].get_backend()
-    if not hasattr(backend, "stats"):
-        return _suggest_on_cluster(backend, clauses)
-    searcher = backend.searcher()
+    searcher = backend.searcher()  # on OpenSearch, the cluster's term statistics
     fieldname = backend.content_field_name
     words, changed = [], False
     for clause in clauses:
         word = clause.words[0]
         replacement = None
-        if searcher.doc_frequency(fieldname, word) < COMMON_ENOUGH:
-            replacement = _best_candidate(searcher, fieldname, word)
+        known = searcher.doc_frequency(fieldname, word)
+        if known < COMMON_ENOUGH:
+            if hasattr(backend, "stats"):
+                replacement = _best_candidate(searcher, fieldname, word, known)
+            else:
+                replacement = _best_on_cluster(backend, word, known)
         if replacement:
             words.append(written_form(searcher, fieldname, replacement))
             changed = True
@@ -83,31 +98,6 @@ def suggest_query(parsed):
         return ""
     # The words kept are spelt as the archive spells them too: الخارجيه → الخارجية.
     return " ".join(_spelt_as_written(searcher, fieldname, clause, word) for clause, word in zip(clauses, words))
-
-
-def _suggest_on_cluster(backend, clauses):
-    """The same on OpenSearch: its term suggester finds the close words."""
-    statistics = backend.searcher()
-    fieldname = backend.content_field_name
-    words, changed = [], False
-    for clause in clauses:
-        word = clause.words[0]
-        replacement = None
-        known = statistics.doc_frequency(fieldname, word)
-        if known < COMMON_ENOUGH:
-            for distance in (1, 2) if len(word) > 4 else (1,):
-                found = backend.close_terms(word, distance, max(known * MORE_COMMON, COMMON_ENOUGH))
-                if found:
-                    replacement = max(found)[1]
-                    break
-        if replacement:
-            words.append(written_form(statistics, fieldname, replacement))
-            changed = True
-        else:
-            words.append(clause.typed)
-    if not changed:
-        return ""
-    return " ".join(_spelt_as_written(statistics, fieldname, clause, word) for clause, word in zip(clauses, words))
 
 
 def _written_as(pk, term):
