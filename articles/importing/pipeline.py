@@ -194,12 +194,16 @@ class Importer:
                 data = handle.read()
             self.import_bytes(import_file, data)
         except Exception as error:  # noqa: BLE001 - reported on the file; the rest of the upload goes on
-            logger.exception("Import of %s failed", import_file.name)
-            import_file.status = ImportFile.Status.FAILED if not import_file.imported else ImportFile.Status.PARTIAL
-            import_file.message = record_failure(UNEXPECTED, error)
-            import_file.save()
-            if self.on_file:
-                self.on_file(import_file)
+            self._fail_unexpectedly(import_file, error)
+
+    def _fail_unexpectedly(self, import_file, error):
+        """A file or zip member that broke in a way no reader foresaw: it alone fails, keeping what it imported."""
+        logger.exception("Import of %s failed", import_file.name)
+        import_file.status = ImportFile.Status.FAILED if not import_file.imported else ImportFile.Status.PARTIAL
+        import_file.message = record_failure(UNEXPECTED, error)
+        import_file.save()
+        if self.on_file:
+            self.on_file(import_file)
 
     def _stage(self, stage):
         """Say what the import is doing (an index commit, waiting for the lock) on the job and to the caller."""
@@ -241,12 +245,7 @@ class Importer:
         try:
             self._import_file(child, data)
         except Exception as error:  # noqa: BLE001 - reported on the member; the rest of the zip goes on
-            logger.exception("Import of %s failed", child.name)
-            child.status = ImportFile.Status.FAILED if not child.imported else ImportFile.Status.PARTIAL
-            child.message = record_failure(UNEXPECTED, error)
-            child.save()
-            if self.on_file:
-                self.on_file(child)
+            self._fail_unexpectedly(child, error)
 
     def _fail(self, import_file, error):
         import_file.status, import_file.message = ImportFile.Status.FAILED, str(error)
