@@ -163,6 +163,23 @@ def strip_prefix(word):
     return word
 
 
+def clitic_forms(core):
+    """``core`` and ``core`` behind each clitic prefix: the ways one word is written in running text.
+
+    >>> clitic_forms("بحرين")[:3]
+    ['بحرين', 'وبالبحرين', 'وكالبحرين']
+    """
+    return [core, *(prefix + core for prefix in PREFIXES), *(letter + core for letter in SINGLE_LETTER_PREFIXES)]
+
+
+# A sound masculine plural is written with either case ending (المعلمون،
+# المعلمين) and a dual's oblique ين has its nominative ان (الطرفين، الطرفان).
+# A word whose ين or ون is its own letters has no such twin: البحرين، القانون،
+# الزيتون، حسين. ``articles.search.expansion`` keeps those apart from the
+# shorter word the light stem joins them with (البحر، قان، الزيت، حس).
+PLURAL_TWINS = {normalise("ين"): (normalise("ون"), normalise("ان")), normalise("ون"): (normalise("ين"),)}
+
+
 def strip_suffixes(word):
     # Light10 order: each suffix at most once, keeping at least MIN_STEM letters.
     for suffix in SUFFIXES:

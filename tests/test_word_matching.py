@@ -80,6 +80,12 @@ ARTICLES = {
     "murtabita": "الوظيفة المرتبطة بالتقنية مطلوبة",
     "madina": "سكان المدينة يحتفلون",
     "amrikiya": "قالت الخارجية الأمريكيّة إن المحادثات مستمرة",
+    "bahrain_1": "وصل الوفد إلى البحرين للمشاركة في القمة",
+    "bahrain_2": "أعلنت البحرين ميزانيتها الجديدة، وقال وزير المالية البحريني إنها متوازنة",
+    "bahr_1": "غرق قارب صيد في البحر قبالة الساحل",
+    "bahr_2": "ارتفعت أمواج البحر الأحمر، وحذر خفر السواحل من ركوب البحر",
+    "zaytun": "بدأ موسم قطف الزيتون في منطقة الجوف",
+    "zayt": "ارتفعت أسعار الزيت النباتي في الأسواق",
 }
 
 
@@ -120,6 +126,11 @@ SAME_WORD = [
     ("النصر", "nusra_1", False), ("النصرة", "nasr_1", False), ("النصرة", "nusra_2", True),
     ("الخارجية", "kharij_1", False), ("خارج", "kharijiya_1", False), ("خارج", "kharij_2", True),
     ("الأهلي", "ahliya_1", False), ("الأهلية", "ahli_1", False), ("الأهلية", "ahliya_2", True),
+    # a word whose ين/ون is its own letters, not a plural ending, is not the shorter word
+    ("البحرين", "bahr_1", False), ("البحر", "bahrain_1", False), ("بالبحرين", "bahr_2", False),
+    ("البحرين", "bahrain_2", True), ("بالبحرين", "bahrain_1", True), ("للبحر", "bahr_1", True),
+    ("البحر", "bahr_2", True), ("الزيتون", "zayt", False), ("الزيت", "zaytun", False),
+    ("الزيتون", "zaytun", True),
     # names in several spellings
     ("ترامب", "trump_2", True), ("ترمب", "trump_1", True),
     ("نتنياهو", "netanyahu_2", True), ("نتانياهو", "netanyahu_1", True),
@@ -153,6 +164,11 @@ def test_highlighting_marks_what_matched_and_nothing_else(archive):
     terms = highlight_terms(parse_query("ترامب"))
     assert "<mark>ترمب</mark>" in str(highlight_text("ترمب يهاجم", terms))
     assert "<mark>الرياضة</mark>" not in str(highlight_text("الرياضة في الرياض", highlight_terms(parse_query("الرياض"))))
+    sea_and_bahrain = "سافر إلى البحرين عبر البحر"
+    assert str(highlight_text(sea_and_bahrain, highlight_terms(parse_query("البحرين")))) == (
+        "سافر إلى <mark>البحرين</mark> عبر البحر")
+    assert str(highlight_text(sea_and_bahrain, highlight_terms(parse_query("البحر")))) == (
+        "سافر إلى البحرين عبر <mark>البحر</mark>")
 
 
 def test_counts_separate_words_as_written_from_related_forms(archive):

@@ -14,6 +14,11 @@
   الكلب and غرب never for جرب.
 - Near words are the last resort for a word the archive does not have in any
   form: stems of the archive that contain its core letters (يرتبط -> مرتبطة).
+- Words the light stem joins by cutting ين or ون that is not a plural ending
+  (البحرين/البحر، الزيتون/الزيت، القانون/قان) are kept apart when the archive
+  shows no plural twin (``text.PLURAL_TWINS``: no البحرون beside البحرين) and
+  does not use the two together: the word then matches its own written
+  forms, and the shorter word's stem match leaves them out.
 
 Every expansion is reported (``WordExpansion``) so the page can say what else
 was searched, and ranking weighs it below the word as typed.
@@ -25,7 +30,8 @@ import numpy as np
 
 from articles.search.analysis import STEM_SUFFIX
 from articles.text import (
-    is_stopword, related_stems, spelling_variants, stem_readings, word_core,
+    PLURAL_TWINS, PREFIXES, clitic_forms, is_stopword, related_stems, spelling_variants, stem, stem_readings,
+    strip_suffixes, word_core,
 )
 
 # Xu and Croft's em(a, b) = (n_ab - n_a n_b / N) / (n_a + n_b) on articles.
@@ -36,6 +42,10 @@ ASSOCIATION_THRESHOLD = 0.05
 # A word is written like a name when at most this share of its articles
 # write it with the article ال (names: ترامب 0%; words: قلب, غرب far more).
 NAME_ARTICLE_SHARE = 0.1
+# An ين/ون ending is the word's own when its twin endings (PLURAL_TWINS) are
+# rarer than this share of the word's articles: البحرين 1,000+ articles,
+# البحرون none; المعلمين and المعلمون, المواطنين and المواطنون both common.
+TWIN_SHARE = 0.02
 MAX_SPELLINGS = 6
 MAX_NEAR_WORDS = 6
 # Near words must not be much longer than the core they contain.
@@ -48,15 +58,23 @@ class WordExpansion:
     related: list = field(default_factory=list)  # stems joined as forms of the word
     spellings: list = field(default_factory=list)  # surface words: other spellings
     near: list = field(default_factory=list)  # stems: last-resort near words
+    # A word whose ين/ون ending is its own (البحرين): the surface words that
+    # are it, matched in place of its stem (which it shares with البحر).
+    own_forms: list = field(default_factory=list)
+    # Surface words of other words that share this word's stem (البحرين for
+    # البحر): their counts are taken out of its stem match.
+    unlike_forms: list = field(default_factory=list)
 
     def __bool__(self):
-        return bool(self.related or self.spellings or self.near)
+        return bool(self.related or self.spellings or self.near or self.own_forms or self.unlike_forms)
 
 
 def association(stats, field, a, b):
     """Xu and Croft's em of two terms of ``field`` over the archive's articles."""
-    ids_a, _ = stats.postings(field, a)
-    ids_b, _ = stats.postings(field, b)
+    return _association(stats, stats.postings(field, a)[0], stats.postings(field, b)[0])
+
+
+def _association(stats, ids_a, ids_b):
     if not len(ids_a) or not len(ids_b):
         return 0.0
     both = len(np.intersect1d(ids_a, ids_b, assume_unique=True))
@@ -80,6 +98,71 @@ def is_name_like(stats, fieldname, word):
     if not own:
         return False
     return _frequency(stats, fieldname, "ال" + word) <= NAME_ARTICLE_SHARE * own
+
+
+def _forms_postings(stats, fieldname, forms):
+    """Article numbers having any of ``forms`` (surface words)."""
+    found = [stats.postings(fieldname, form)[0] for form in forms if _frequency(stats, fieldname, form)]
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int32)
+
+
+def _existing_forms(stats, fieldname, core):
+    return [form for form in dict.fromkeys(clitic_forms(core)) if _frequency(stats, fieldname, form)]
+
+
+def has_own_ending(stats, fieldname, core):
+    """True when ``core`` ends in ين/ون that the light stem cuts but that is not a plural ending.
+
+    The archive shows it: the twin endings are (nearly) never written, and
+    the word does not go with the shorter word (Xu and Croft's association
+    below ``ASSOCIATION_THRESHOLD``). Both are asked, so a small archive that
+    happens to hold one case ending of a plural does not split it.
+    """
+    key = ("own ending", fieldname, core)
+    if key in stats.memo:
+        return stats.memo[key]
+    verdict = False
+    for ending, twins in PLURAL_TWINS.items():
+        shorter = core[: -len(ending)]
+        if not core.endswith(ending) or strip_suffixes(core) != shorter:
+            continue
+        forms = _existing_forms(stats, fieldname, core)
+        own = sum(_frequency(stats, fieldname, form) for form in forms)
+        twin = sum(_frequency(stats, fieldname, form) for t in twins for form in clitic_forms(shorter + t))
+        if own and twin < TWIN_SHARE * own:
+            ids_word = _forms_postings(stats, fieldname, forms)
+            ids_shorter = _forms_postings(stats, fieldname, clitic_forms(shorter))
+            verdict = _association(stats, ids_word, ids_shorter) < ASSOCIATION_THRESHOLD
+        break
+    stats.memo[key] = verdict
+    return verdict
+
+
+def _cores(word):
+    """The word without a multi-letter clitic prefix, and without a single-letter one too."""
+    kept = word
+    for prefix in PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            kept = word[len(prefix):]
+            break
+    return list(dict.fromkeys([kept, kept[1:] if kept == word and len(word) >= 5 else kept]))
+
+
+def _stem_split(stats, fieldname, word, readings):
+    """(own forms, unlike forms) of a word: see ``WordExpansion``."""
+    own_forms = []
+    for core in _cores(word):
+        if has_own_ending(stats, fieldname, core):
+            own_forms += _existing_forms(stats, fieldname, core)
+    if own_forms:
+        return list(dict.fromkeys(own_forms)), []
+    unlike = []
+    for reading in readings:
+        for ending in PLURAL_TWINS:
+            longer = reading + ending
+            if strip_suffixes(longer) == reading and has_own_ending(stats, fieldname, longer):
+                unlike += [form for form in _existing_forms(stats, fieldname, longer) if stem(form) in readings]
+    return [], list(dict.fromkeys(unlike))
 
 
 def _spellings(stats, fieldname, word):
@@ -127,14 +210,25 @@ def expand_word(stats, fieldname, word):
     if not is_stopword(word) and not word.isdigit() and not word.isascii():
         readings = stem_readings(word)
         own_stem = readings[0]
-        own = sum(_frequency(stats, stem_field, reading) for reading in readings)
-        candidates = set().union(*(related_stems(reading) for reading in readings)) - set(readings)
+        expansion.own_forms, expansion.unlike_forms = _stem_split(stats, fieldname, word, readings)
+        own_ids = None
+        if expansion.own_forms:
+            # البحرين: its related forms are its own (البحريني), not the shorter word's.
+            own_ids = _forms_postings(stats, fieldname, expansion.own_forms)
+            own = len(own_ids)
+            candidates = set().union(*(related_stems(core) for core in _cores(word))) - set(readings)
+        else:
+            own = sum(_frequency(stats, stem_field, reading) for reading in readings)
+            candidates = set().union(*(related_stems(reading) for reading in readings)) - set(readings)
         for candidate in sorted(candidates):
             if not _frequency(stats, stem_field, candidate):
                 continue
+            if own_ids is not None:
+                strength = _association(stats, own_ids, stats.postings(stem_field, candidate)[0])
+            else:
+                strength = max(association(stats, stem_field, reading, candidate) for reading in readings)
             # A word the archive lacks takes its related forms as they are.
-            if not own or max(association(stats, stem_field, reading, candidate)
-                              for reading in readings) >= ASSOCIATION_THRESHOLD:
+            if not own or strength >= ASSOCIATION_THRESHOLD:
                 expansion.related.append(candidate)
         expansion.spellings = _spellings(stats, fieldname, word)
         if not own and not expansion.related and not expansion.spellings:
@@ -153,3 +247,38 @@ def expand_query(stats, fieldname, parsed):
                 if expansion:
                     expansions[clause.words[0]] = expansion
     return expansions
+
+
+@dataclass(frozen=True)
+class StemMatch:
+    """A word's stem match with other words' forms kept out (expansion.py: البحرين is not البحر).
+
+    With ``own_forms``, the word's own surface words; otherwise its stems'
+    postings less the counts of ``unlike_forms``.
+    """
+
+    fieldname: str
+    readings: tuple
+    own_forms: tuple = ()
+    unlike_forms: tuple = ()
+
+    def postings(self, stats):
+        """(docnums, term frequencies), remembered for the searcher."""
+        key = ("stem match", self)
+        found = stats.memo.get(key)
+        if found is None:
+            counts = np.zeros(stats.size, dtype=np.float32)
+            if self.own_forms:
+                for form in self.own_forms:
+                    ids, freqs = stats.postings(self.fieldname, form)
+                    counts[ids] += freqs
+            else:
+                for reading in self.readings:
+                    ids, freqs = stats.postings(self.fieldname + STEM_SUFFIX, reading)
+                    counts[ids] += freqs
+                for form in self.unlike_forms:
+                    ids, freqs = stats.postings(self.fieldname, form)
+                    counts[ids] -= freqs
+            ids = np.flatnonzero(counts > 0)
+            found = stats.memo[key] = (ids, counts[ids])
+        return found

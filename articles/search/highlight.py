@@ -23,27 +23,33 @@ class HighlightTerms:
     surfaces: frozenset = frozenset()
     stems: frozenset = frozenset()
     prefixes: tuple = ()
+    unlike: frozenset = frozenset()  # words that share a query word's stem but are other words
 
     @classmethod
     def from_query(cls, parsed, expansions=None):
         """What to mark for a parsed query: its words and their stems, and the
         related forms and spellings the search added (``expansion.py``), so a
         mark means exactly what matched."""
-        surfaces, stems, prefixes = set(), set(), []
+        expansions = expansions or {}
+        surfaces, stems, prefixes, unlike = set(), set(), [], set()
         for clause in parsed.positive_clauses():
             if clause.kind == "prefix":
                 prefixes.append(clause.words[0])
                 continue
             for word in clause.words:
                 surfaces.add(word)
-                if not is_stopword(word):
+                own_forms = getattr(expansions.get(word), "own_forms", None)
+                if own_forms:  # البحرين: its own forms, not its stem (البحر)
+                    surfaces.update(own_forms)
+                elif not is_stopword(word):
                     stems.update(stem_readings(word))
-        for expansion in (expansions or {}).values():
+        for expansion in expansions.values():
             stems.update(expansion.related)
             stems.update(expansion.near)
             surfaces.update(expansion.spellings)
             stems.update(stem(spelling) for spelling in expansion.spellings)
-        return cls(frozenset(surfaces), frozenset(stems), tuple(prefixes))
+            unlike.update(expansion.unlike_forms)
+        return cls(frozenset(surfaces), frozenset(stems), tuple(prefixes), frozenset(unlike - surfaces))
 
     def __bool__(self):
         return bool(self.surfaces or self.prefixes)
@@ -51,6 +57,8 @@ class HighlightTerms:
     def matches(self, word):
         if word in self.surfaces:
             return True
+        if word in self.unlike:
+            return False
         if not is_stopword(word) and stem(word) in self.stems:
             return True
         return any(word.startswith(p) or strip_prefix(word).startswith(p) for p in self.prefixes)
