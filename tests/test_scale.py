@@ -159,6 +159,45 @@ def test_an_import_says_when_it_commits_to_the_index(db, tmp_path):
     assert ImportJob.objects.get(pk=job.pk).stage == ""  # nothing left running
 
 
+def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monkeypatch):
+    """A commit along the way runs beside the import; nothing is left unindexed when it ends."""
+    import threading
+
+    from articles.search import backend as search_backend
+    from articles.search import indexing
+
+    monkeypatch.setattr(indexing, "COMMIT_EVERY", 10)
+    monkeypatch.setattr(indexing, "LOAD_BATCH", 10)
+    committing, records_during_commit = threading.Event(), []
+    original_exit = search_backend.WriteSession.__exit__
+
+    def slow_exit(session, *exc_info):
+        committing.set()
+        try:
+            # Held until the import has handled two more batches of records.
+            for _ in range(200):
+                if len(records_during_commit) >= 2:
+                    break
+                threading.Event().wait(0.05)
+            return original_exit(session, *exc_info)
+        finally:
+            committing.clear()
+
+    monkeypatch.setattr(search_backend.WriteSession, "__exit__", slow_exit)
+    stages = []
+
+    def on_records(count):
+        if committing.is_set():
+            records_during_commit.append(count)
+
+    job = import_records(tmp_path, "a.jsonl", records(60), batch_size=10, on_stage=stages.append, on_records=on_records)
+    assert len(records_during_commit) >= 2  # batches saved while the index committed
+    assert any(stage.endswith("; the import goes on") for stage in stages)
+    assert ImportJob.objects.get(pk=job.pk).imported == 60
+    assert not Article.objects.filter(index_pending=True).exists()
+    assert search_articles("خبر", highlight=False).total == 60
+
+
 def test_optimise_index_command_merges_segments(db, tmp_path, monkeypatch):
     from io import StringIO
 
