@@ -299,3 +299,36 @@ def test_the_page_histogram_counts_every_result_in_its_bars(db, tmp_path, editor
     for start, end, count in buckets:
         assert count == sum(start <= d <= end for d in dates)
     assert sum(n for _, _, n in buckets) == outcome.total
+
+
+@pytest.mark.parametrize("limitmb", [0.05, 64])  # many temporary runs; none
+def test_the_grouped_posting_pool_writes_the_segment_whoosh_s_own_pool_writes(tmp_path, limitmb):
+    from whoosh import fields, index
+
+    from articles.search.pool import GroupedSegmentWriter
+
+    schema = fields.Schema(id=fields.ID(stored=True), text=fields.TEXT(), title=fields.TEXT(phrase=False))
+    rng = random.Random(5)
+    documents = [(" ".join(rng.choice(WORDS) for _ in range(60)), " ".join(rng.sample(WORDS, 4))) for _ in range(300)]
+
+    def postings(writer_class):
+        folder = tmp_path / writer_class.__name__
+        folder.mkdir()
+        ix = index.create_in(str(folder), schema)
+        writer = writer_class(ix, limitmb=limitmb)
+        for n, (text, title) in enumerate(documents):
+            writer.add_document(id=str(n), text=text, title=title)
+        writer.commit()
+        found = {}
+        with ix.reader() as reader:
+            for fieldname, word in reader.all_terms():
+                matcher = reader.postings(fieldname, word)
+                found[fieldname, word] = []
+                while matcher.is_active():
+                    found[fieldname, word].append((matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+        return found
+
+    ours = postings(GroupedSegmentWriter)
+    assert ours == postings(SegmentWriter)
+    assert len(ours) > 20 and sum(len(p) for p in ours.values()) > 300 * 20
