@@ -70,18 +70,6 @@ def test_it_ranks_an_exact_form_above_a_stem_match(db):
     assert [r.object.pk for r in search_articles("القوات").results][0] == exact.pk
 
 
-def test_it_ranks_query_words_that_stand_together_first(db):
-    # Same words, same counts, same length: only where the words stand differs.
-    apart = Article.objects.create(
-        title="أ", body="وزارة التعليم قالت إن البرنامج الجديد للطلاب في المدارس يجعل الصحة أولوية")
-    together = Article.objects.create(
-        title="أ", body="قالت وزارة الصحة إن البرنامج الجديد للطلاب في المدارس يجعل التعليم أولوية")
-    reindex_articles([apart.pk, together.pk])
-    assert [r.object.pk for r in search_articles("وزارة الصحة").results] == [together.pk, apart.pk]
-    # In the other order the two words still stand within a few words of each other.
-    assert [r.object.pk for r in search_articles("الصحة وزارة").results] == [together.pk, apart.pk]
-
-
 def test_it_sorts_by_date_and_pages(db):
     from datetime import date
 

@@ -10,9 +10,7 @@ for "all words first" and for the count the page shows.
 The score is Whoosh's (and Lucene's) BM25, k1 1.2, b 0.75, with Whoosh's
 idf. Each word scores its light stem plus ``SURFACE_WEIGHT`` times its exact
 normalised form, so an exact match outranks a stem match; phrases and
-prefixes are scored by Whoosh (they need positions or term expansion). The
-first results are then re-scored by how close together the query's words
-stand in them (``proximity.py``).
+prefixes are scored by Whoosh (they need positions or term expansion).
 """
 
 import math
@@ -22,7 +20,6 @@ from datetime import date
 
 import numpy as np
 
-from articles.search import proximity
 from articles.search.analysis import STEM_SUFFIX
 from articles.search.docsets import read_postings
 from articles.search.expansion import StemMatch
@@ -37,11 +34,6 @@ SURFACE_WEIGHT = 0.5
 # (expansion.py) counts this much of a match of the word as typed.
 RELATED_WEIGHT = 0.5
 SPELLING_WEIGHT = 0.8
-# A word's stem readings (text.stem_readings) as one term: their counts
-# summed before BM25 saturates them, as Lucene's SynonymQuery does.
-COMBINE_READINGS = False
-# Articles with every query word come before those with some.
-ALL_WORDS_FIRST = True
 # Each group is a bit in a per-document mask; more groups than this share the last bit.
 MAX_GROUPS = 62
 
@@ -383,20 +375,11 @@ def _word_terms(fieldname, word, expansion=None):
     if expansion is not None and (expansion.own_forms or expansion.unlike_forms):
         match = StemMatch(fieldname, readings, tuple(expansion.own_forms), tuple(expansion.unlike_forms))
         return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, match, 1.0)]
-    if COMBINE_READINGS and len(readings) > 1:
-        return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, StemMatch(fieldname, readings), 1.0)]
     return [(fieldname, word, SURFACE_WEIGHT)] + [(fieldname + STEM_SUFFIX, s, 1.0) for s in readings]
 
 
-# "whoosh": log(N / (df + 1)) + 1, as Whoosh (and the OpenSearch engine) score;
-# "rsj": Lucene's BM25 idf, log(1 + (N - df + 0.5) / (df + 0.5)).
-IDF_FORMULA = "whoosh"
-
-
 def _idf(stats, found):
-    """The idf of a term found in ``found`` articles (deleted ones included, as Whoosh counts)."""
-    if IDF_FORMULA == "rsj":
-        return math.log(1 + (stats.size - found + 0.5) / (found + 0.5))
+    """Whoosh's idf, log(N / (df + 1)) + 1, of a term found in ``found`` articles (deleted ones included)."""
     return math.log(stats.size / (found + 1)) + 1
 
 
@@ -472,21 +455,10 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, ex
         query_matched &= ~excluded
     matched = query_matched & allowed if allowed is not None else query_matched
     complete = matched & (masks == (1 << len(groups)) - 1)
-    # The first results are re-scored by word proximity (proximity.py); a
-    # fixed depth, whatever the page asks for, so pages agree with each other.
-    depth = max(limit, proximity.DEPTH) if limit > 0 else 0
-    first_tier = complete if ALL_WORDS_FIRST else matched
-    hits = _best(np.flatnonzero(first_tier), scores, depth)
-    if len(hits) < depth:
-        partial = np.flatnonzero(matched & ~first_tier)
-        hits = np.concatenate([hits, _best(partial, scores, depth - len(hits))])
-    sequence = [proximity.sequence_entry(stats, fieldname, group) for group in groups]
-    if len(hits) > 1 and any(a and b for a, b in zip(sequence, sequence[1:])):
-        head = np.sort(hits[:proximity.DEPTH])
-        scores[head] += proximity.proximity_scores(stats, fieldname + STEM_SUFFIX, sequence, head, K1)
-        head = head[np.lexsort((head, -scores[head], ~first_tier[head]))]
-        hits = np.concatenate([head, hits[proximity.DEPTH:]])
-    hits = hits[:limit]
+    hits = _best(np.flatnonzero(complete), scores, limit)
+    if len(hits) < limit:
+        partial = np.flatnonzero(matched & ~complete)
+        hits = np.concatenate([hits, _best(partial, scores, limit - len(hits))])
     return Ranking(
         hits=[(int(d), float(scores[d])) for d in hits], matched=matched, complete=int(complete.sum()),
         query_matched=query_matched, as_written=written & matched,
