@@ -198,6 +198,49 @@ def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monk
     assert search_articles("خبر", highlight=False).total == 60
 
 
+def test_a_refused_record_of_a_file_that_ends_while_a_commit_runs_still_fails_alone(db, tmp_path, monkeypatch):
+    import threading
+
+    from articles.search import backend as search_backend
+    from articles.search import indexing
+    from articles.search_indexes import ArticleIndex
+
+    monkeypatch.setattr(indexing, "COMMIT_EVERY", 5)
+    monkeypatch.setattr(indexing, "LOAD_BATCH", 5)
+    original_category = ArticleIndex.prepare_category
+
+    def refusing(self, article):
+        if "مرفوض" in article.body:
+            raise ValueError("cannot index this one")
+        return original_category(self, article)
+
+    monkeypatch.setattr(ArticleIndex, "prepare_category", refusing)
+    second_file_done, original_exit = threading.Event(), search_backend.WriteSession.__exit__
+
+    def slow_exit(session, *exc_info):
+        if threading.current_thread().name == "index-commit":
+            second_file_done.wait(10)  # the commit outlasts the second file
+        return original_exit(session, *exc_info)
+
+    monkeypatch.setattr(search_backend.WriteSession, "__exit__", slow_exit)
+    first = [dict(r) for r in records(5, seed=1)]
+    second = [dict(r) for r in records(3, seed=2)]
+    second[1]["text"] += " مرفوض"
+    for name, items in (("a.jsonl", first), ("b.jsonl", second)):
+        (tmp_path / name).write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items), encoding="utf-8")
+
+    def on_file(import_file):
+        if import_file.name.endswith("b.jsonl"):
+            second_file_done.set()
+
+    job = import_paths([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], today=TODAY, batch_size=5, on_file=on_file)
+    refused = job.files.get(name__endswith="b.jsonl")
+    assert (refused.status, refused.imported, len(refused.failures)) == ("partial", 2, 1)
+    assert refused.failures[0][0].endswith("b.jsonl:2") and "could not be indexed" in refused.failures[0][1]
+    assert search_articles("خبر", highlight=False).total == Article.objects.count() == 7
+    assert not Article.objects.filter(index_pending=True).exists()
+
+
 def test_optimise_index_command_merges_segments(db, tmp_path, monkeypatch):
     from io import StringIO
 

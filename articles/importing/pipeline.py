@@ -282,19 +282,26 @@ class Importer:
             import_file.message = str(error)
         except RecursionError:  # a reader's own limits should stop this first
             import_file.message = "البيانات متداخلة بعمق كبير / the data is nested too deeply to read"
-        self.index_queue.flush_failures()
+        # Not waiting for a commit under way: the index's refusals of this
+        # file's last articles, if any, then reach the file later (_index_failed).
+        self.index_queue.flush_failures(wait=False)
         self._finish_file(import_file)
 
-    def _finish_file(self, import_file):
+    @staticmethod
+    def _file_status(import_file):
         if import_file.message and not import_file.imported:
-            import_file.status = ImportFile.Status.FAILED
-        elif import_file.failures or import_file.message:
-            import_file.status = ImportFile.Status.PARTIAL
-        elif import_file.imported or not import_file.duplicate_of:
-            import_file.status = ImportFile.Status.IMPORTED
-        else:
-            import_file.status = ImportFile.Status.DUPLICATE
+            return ImportFile.Status.FAILED
+        if import_file.failures or import_file.message:
+            return ImportFile.Status.PARTIAL
+        if import_file.imported or not import_file.duplicate_of:
+            return ImportFile.Status.IMPORTED
+        return ImportFile.Status.DUPLICATE
+
+    def _finish_file(self, import_file):
+        import_file.status = self._file_status(import_file)
         import_file.save()
+        if self.current_file is import_file:
+            self.current_file = None  # later news of its articles (_index_failed) is saved on its own
         if self.on_file:
             self.on_file(import_file)
 
@@ -386,8 +393,9 @@ class Importer:
                     continue
             import_file.failures.append([origin, record_failure(UNINDEXABLE, error)])
             import_file.imported = max(0, import_file.imported - 1)
-            if import_file is not current:
-                import_file.save(update_fields=["failures", "imported"])
+            if import_file is not current:  # finished already: its status changes with it
+                import_file.status = self._file_status(import_file)
+                import_file.save(update_fields=["failures", "imported", "status"])
 
     def _article(self, fields, fingerprint, import_file):
         found = fields.found_date

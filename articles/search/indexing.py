@@ -142,9 +142,13 @@ class IndexQueue:
         if len(self.session) >= self.commit_every:
             self._commit(background=True)
 
-    def flush_failures(self):
-        """Write what is pending and hand articles the index refused to ``on_failure``."""
-        self._write(wait=True)
+    def flush_failures(self, wait=True):
+        """Write what is pending and hand articles the index refused to ``on_failure``.
+
+        Without ``wait``, what is pending stays pending while a background
+        commit runs: its refusals are handed over when it is written.
+        """
+        self._write(wait=wait)
         failures, self.failures = self.failures, []
         if failures and self.on_failure:
             self.on_failure(failures)
