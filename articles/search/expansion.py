@@ -55,13 +55,17 @@ class WordExpansion:
 
 def association(stats, field, a, b):
     """Xu and Croft's em of two terms of ``field`` over the archive's articles."""
-    ids_a, _ = stats.postings(field, a)
-    ids_b, _ = stats.postings(field, b)
-    if not len(ids_a) or not len(ids_b):
+    if hasattr(stats, "co_occurrence"):  # the cluster counts them itself
+        n_a, n_b, both = stats.co_occurrence(field, a, b)
+    else:
+        ids_a, _ = stats.postings(field, a)
+        ids_b, _ = stats.postings(field, b)
+        n_a, n_b = len(ids_a), len(ids_b)
+        both = len(np.intersect1d(ids_a, ids_b, assume_unique=True)) if n_a and n_b else 0
+    if not n_a or not n_b:
         return 0.0
-    both = len(np.intersect1d(ids_a, ids_b, assume_unique=True))
-    expected = len(ids_a) * len(ids_b) / max(1, stats.size)
-    return max(0.0, both - expected) / (len(ids_a) + len(ids_b))
+    expected = n_a * n_b / max(1, stats.size)
+    return max(0.0, both - expected) / (n_a + n_b)
 
 
 def _frequency(stats, field, term):
@@ -70,6 +74,17 @@ def _frequency(stats, field, term):
     if found is None:
         found = stats.memo[key] = stats.searcher.doc_frequency(field, term)
     return found
+
+
+def _prefetch(stats, field, terms):
+    """Remember the frequencies of many terms at once where the index is asked over the network
+    (the cluster's ``doc_frequencies``: one request, not one per term)."""
+    if not hasattr(stats, "doc_frequencies"):
+        return
+    missing = [term for term in terms if ("df", field, term) not in stats.memo]
+    if missing:
+        for term, frequency in stats.doc_frequencies(field, missing).items():
+            stats.memo[("df", field, term)] = frequency
 
 
 def is_name_like(stats, fieldname, word):
@@ -88,9 +103,9 @@ def _spellings(stats, fieldname, word):
     if word.startswith("ال"):
         return []
     found = []
-    for variant in spelling_variants(word):
-        if is_stopword(variant):
-            continue
+    variants = [variant for variant in spelling_variants(word) if not is_stopword(variant)]
+    _prefetch(stats, fieldname, variants)
+    for variant in variants:
         frequency = _frequency(stats, fieldname, variant)
         if frequency and is_name_like(stats, fieldname, variant):
             found.append((frequency, variant))
@@ -101,6 +116,8 @@ def _near(stats, stem_field, word_stem):
     core = word_core(word_stem)
     if len(core) < 3:
         return []
+    if hasattr(stats, "terms_containing"):  # the cluster picks them from its own terms
+        return [term for _, term in stats.terms_containing(stem_field, core, NEAR_EXTRA_LETTERS, MAX_NEAR_WORDS)]
     vocabulary = stats.vocabulary(stem_field)
     found = []
     start = vocabulary.find(core)
