@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.importing.report import job_report
 from articles.models import Article, ExportLog, ImportFile, ImportJob, Source, SourceAlias, Story
-from articles.wording import counted
+from articles.wording import counted, stage_in_arabic
 
 
 def reindex_after_commit(pks):
@@ -209,7 +209,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     def progress(self, job):
         files = f"{counted(job.files_done, 'file')} من {job.files_total}"
         done = f"{files}، {counted(job.records_done, 'record')}"
-        return f"{done} ({job.stage})" if job.stage else done
+        return f"{done} ({stage_in_arabic(job.stage)})" if job.stage else done
 
     def has_change_permission(self, request, obj=None):
         return False  # a report is read, not edited

@@ -18,10 +18,6 @@ import re
 from collections import namedtuple
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from articles.search.highlight import HighlightTerms, plain_snippet
 
@@ -54,6 +50,8 @@ BATCH_ROWS = 100
 XLSX_DATE_FORMAT = "yyyy-mm-dd"
 # Excel refuses longer cells (it reports the workbook as damaged).
 XLSX_MAX_CELL = 32767
+# The control characters XML cannot carry (openpyxl's ILLEGAL_CHARACTERS_RE).
+XML_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 XLSX_CUT_MARK = " …"
 
 
@@ -205,7 +203,7 @@ def _xlsx_value(value, column):
     if not isinstance(value, str):
         return value
     # XML cannot carry most control characters; openpyxl would raise on them.
-    value = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    value = neutralise(XML_ILLEGAL_CHARACTERS.sub("", value))
     if len(value) > XLSX_MAX_CELL:
         value = value[: XLSX_MAX_CELL - len(XLSX_CUT_MARK)] + XLSX_CUT_MARK
     return value
@@ -220,6 +218,11 @@ def write_xlsx(rows, columns, file, arabic_headers=False):
     CSV and cut to Excel's 32,767 characters a cell. Nothing can be sent
     before ``save``: the zip is assembled at the end.
     """
+    # Imported here: openpyxl takes a noticeable part of a fresh process's first page.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("results")
     sheet.sheet_view.rightToLeft = bool(arabic_headers)

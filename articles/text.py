@@ -212,6 +212,11 @@ def is_stopword(word):
     return word in STOPWORDS
 
 
+def content_stems(body, words=None):
+    """Light stems of the body's content words (``words``: the body already tokenised)."""
+    return [stem(word) for word in (tokenise(body) if words is None else words) if not is_stopword(word)]
+
+
 # Words that make a question rather than say what it is about: left out of
 # bag-of-words queries (never of the index, nor of phrases), as Lucene's
 # stop set leaves out ما and متى. Forms with a clitic are listed whole.

@@ -6,6 +6,8 @@ phrases go through Django's ``ngettext`` with the forms in
 speaker says it. The English msgids are only keys.
 """
 
+import re
+
 from django.utils.translation import ngettext
 
 EASTERN_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -34,3 +36,32 @@ def counted(count, phrase, digits="latn"):
     """``count`` with its noun in the right Arabic form, the number in the reader's digits."""
     count = int(count)
     return PHRASES[phrase](count) % {"count": with_digits(count, digits)}
+
+
+# What an import is doing (ImportJob.stage, written in English for logs and
+# the command line), as the Arabic admin says it.
+_STAGES = [
+    (re.compile(r"importing$"), lambda m: "استيراد"),
+    (re.compile(r"waiting for the index write lock$"), lambda m: "انتظار إتاحة الفهرس للكتابة"),
+    (re.compile(r"waiting for the index commit to finish$"), lambda m: "انتظار انتهاء حفظ الفهرس"),
+    (re.compile(r"committing ([\d,]+) articles to the index; the import goes on$"),
+     lambda m: f"حفظ {counted(_number(m[1]), 'article')} في الفهرس، والاستيراد مستمر"),
+    (re.compile(r"committing ([\d,]+) articles to the index$"),
+     lambda m: f"حفظ {counted(_number(m[1]), 'article')} في الفهرس"),
+    (re.compile(r"merging (\d+) of (\d+) index segments \(([\d,]+) articles\)$"),
+     lambda m: f"دمج {m[1]} من {m[2]} أجزاء الفهرس ({counted(_number(m[3]), 'article')})"),
+    (re.compile(r"index optimised: (\d+) segments$"), lambda m: f"اكتمل دمج الفهرس: {m[1]} جزء"),
+]
+
+
+def _number(text):
+    return int(text.replace(",", ""))
+
+
+def stage_in_arabic(stage):
+    """An import's stage in Arabic (one not known here is shown as it is)."""
+    for pattern, say in _STAGES:
+        match = pattern.match(stage)
+        if match:
+            return say(match)
+    return stage

@@ -103,7 +103,7 @@ def run_exports(work_dir, port, cases):
             started = time.perf_counter()
             confirm = opener.open(f"{base}/export/?{query.replace('confirm=1', 'confirm=')}").read().decode()
             confirm_ms = (time.perf_counter() - started) * 1000
-            rows = int(re.search(r"<strong>([\d,]+)</strong>", confirm).group(1).replace(",", ""))
+            rows = int(re.search(r'data-rows="(\d+)"', confirm).group(1))
             started = time.perf_counter()
             with opener.open(f"{base}/export/?{query}") as response:
                 first_byte = time.perf_counter() - started

@@ -103,6 +103,16 @@ def test_past_imports_are_listed(admin_client, django_capture_on_commit_callback
     assert "اكتمل" in html and ">2<" in html
 
 
+def test_a_running_import_says_what_it_is_doing_in_arabic(admin_client, admin_user):
+    ImportJob.objects.create(
+        created_by=admin_user, status=ImportJob.Status.RUNNING, files_total=3, files_done=1, records_done=20000,
+        stage="committing 20,000 articles to the index; the import goes on",
+    )
+    html = admin_client.get(reverse("admin:articles_importjob_changelist")).content.decode()
+    assert "حفظ 20000 مقالة في الفهرس، والاستيراد مستمر" in html
+    assert "committing" not in html
+
+
 def test_an_upload_over_the_limit_is_refused_with_the_reason(admin_client, settings):
     settings.MAX_UPLOAD_MB = 0
     response = admin_client.post(reverse(UPLOAD_URL), {"files": demo_uploads()})

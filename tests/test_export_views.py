@@ -46,7 +46,7 @@ def download(client, **params):
 
 def test_the_export_page_says_how_many_rows_first(researcher_client, articles):
     html = researcher_client.get(EXPORT, {"q": "النفط"}).content.decode()
-    assert "<strong>3 صفوف</strong>" in html and "نزّل الملف" in html
+    assert '<strong data-rows="3">3 صفوف</strong>' in html and "نزّل الملف" in html
     assert not ExportLog.objects.exists()
 
 

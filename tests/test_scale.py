@@ -159,6 +159,45 @@ def test_an_import_says_when_it_commits_to_the_index(db, tmp_path):
     assert ImportJob.objects.get(pk=job.pk).stage == ""  # nothing left running
 
 
+def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monkeypatch):
+    """A commit along the way runs beside the import; nothing is left unindexed when it ends."""
+    import threading
+
+    from articles.search import backend as search_backend
+    from articles.search import indexing
+
+    monkeypatch.setattr(indexing, "COMMIT_EVERY", 10)
+    monkeypatch.setattr(indexing, "LOAD_BATCH", 10)
+    committing, records_during_commit = threading.Event(), []
+    original_exit = search_backend.WriteSession.__exit__
+
+    def slow_exit(session, *exc_info):
+        committing.set()
+        try:
+            # Held until the import has handled two more batches of records.
+            for _ in range(200):
+                if len(records_during_commit) >= 2:
+                    break
+                threading.Event().wait(0.05)
+            return original_exit(session, *exc_info)
+        finally:
+            committing.clear()
+
+    monkeypatch.setattr(search_backend.WriteSession, "__exit__", slow_exit)
+    stages = []
+
+    def on_records(count):
+        if committing.is_set():
+            records_during_commit.append(count)
+
+    job = import_records(tmp_path, "a.jsonl", records(60), batch_size=10, on_stage=stages.append, on_records=on_records)
+    assert len(records_during_commit) >= 2  # batches saved while the index committed
+    assert any(stage.endswith("; the import goes on") for stage in stages)
+    assert ImportJob.objects.get(pk=job.pk).imported == 60
+    assert not Article.objects.filter(index_pending=True).exists()
+    assert search_articles("خبر", highlight=False).total == 60
+
+
 def test_optimise_index_command_merges_segments(db, tmp_path, monkeypatch):
     from io import StringIO
 
@@ -260,3 +299,36 @@ def test_the_page_histogram_counts_every_result_in_its_bars(db, tmp_path, editor
     for start, end, count in buckets:
         assert count == sum(start <= d <= end for d in dates)
     assert sum(n for _, _, n in buckets) == outcome.total
+
+
+@pytest.mark.parametrize("limitmb", [0.05, 64])  # many temporary runs; none
+def test_the_grouped_posting_pool_writes_the_segment_whoosh_s_own_pool_writes(tmp_path, limitmb):
+    from whoosh import fields, index
+
+    from articles.search.pool import GroupedSegmentWriter
+
+    schema = fields.Schema(id=fields.ID(stored=True), text=fields.TEXT(), title=fields.TEXT(phrase=False))
+    rng = random.Random(5)
+    documents = [(" ".join(rng.choice(WORDS) for _ in range(60)), " ".join(rng.sample(WORDS, 4))) for _ in range(300)]
+
+    def postings(writer_class):
+        folder = tmp_path / writer_class.__name__
+        folder.mkdir()
+        ix = index.create_in(str(folder), schema)
+        writer = writer_class(ix, limitmb=limitmb)
+        for n, (text, title) in enumerate(documents):
+            writer.add_document(id=str(n), text=text, title=title)
+        writer.commit()
+        found = {}
+        with ix.reader() as reader:
+            for fieldname, word in reader.all_terms():
+                matcher = reader.postings(fieldname, word)
+                found[fieldname, word] = []
+                while matcher.is_active():
+                    found[fieldname, word].append((matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+        return found
+
+    ours = postings(GroupedSegmentWriter)
+    assert ours == postings(SegmentWriter)
+    assert len(ours) > 20 and sum(len(p) for p in ours.values()) > 300 * 20

@@ -256,6 +256,26 @@ def test_results_know_how_many_versions_their_story_has(demo_articles):
     assert outcome.versions == {story: 2}
 
 
+def test_a_story_changed_after_a_search_is_collapsed_on_the_next_one(demo_articles):
+    from articles.models import Story
+
+    others = [Article.objects.create(title=f"نبأ {i}", body=f"أعلنت وزارة المالية موازنة العام رقم {i}") for i in range(3)]
+    reindex_articles([a.pk for a in others])
+    before = search_articles("موازنة", collapse=True)
+    assert before.places == 3
+    # Grouped by an editor (saved in this process), with the index unchanged.
+    story = Story.objects.create()
+    for article in others[1:]:
+        article.story = story
+        article.save()
+    story.lead = others[2]
+    story.save()
+    after = search_articles("موازنة", collapse=True)
+    assert after.places == 2 and after.total == 3
+    place = next(place for place in after.results if place.object.story_id == story.pk)
+    assert place.object == others[2] and place.other_versions == 1
+
+
 def test_related_articles_share_telling_words_and_leave_out_the_story(demo_articles):
     from haystack.query import SearchQuerySet
 
@@ -284,3 +304,12 @@ def test_the_postings_cache_stays_within_its_budget_and_changes_no_result(demo_a
     stats._postings_size = 0
     assert [r.object.pk for r in search_articles("القوات الأمريكية سوريا").results] == expected
     assert len(stats._postings) == 1  # the budget evicts all but the latest list
+
+
+def test_a_server_starts_on_an_archive_that_has_no_index_yet(db):
+    from articles.search.service import warm_up
+
+    warm_up()  # what newsarchive/wsgi.py runs as a server process starts
+    article = Article.objects.create(title="أول خبر", body="افتتح الأرشيف أبوابه للقراء")
+    reindex_articles([article.pk])
+    assert [r.object for r in search_articles("الأرشيف").results] == [article]

@@ -35,7 +35,7 @@ from haystack import connections
 
 from articles.models import Article, Story
 from articles.search.analysis import STEM_SUFFIX
-from articles.text import is_stopword, stem, tokenise
+from articles.text import content_stems
 
 NUM_PERM = 64
 SHINGLE_THRESHOLD = 0.12
@@ -54,11 +54,6 @@ MIN_DOCUMENTS_FOR_IDF = 1000
 STORY_WINDOW_ARTICLES = 60_000
 # Document frequencies looked up in the index and remembered, at most.
 FREQUENCY_CACHE = 200_000
-
-
-def content_stems(body, words=None):
-    """Light stems of the body's content words (``words``: the body already tokenised)."""
-    return [stem(word) for word in (tokenise(body) if words is None else words) if not is_stopword(word)]
 
 
 # Drawing the permutations is most of making a MinHash: draw them once (the

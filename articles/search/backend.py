@@ -56,6 +56,7 @@ from articles.search.expansion import expand_query
 from articles.search.prefixes import bind_prefixes
 from articles.search.highlight import HighlightTerms, snippet
 from articles.search.merging import bounded_merge, optimise
+from articles.search.pool import GroupedSegmentWriter, use_grouped_pool
 from articles.search.query import clause_query, content_groups, parse_query
 from articles.search.ranking import SearcherStats, rank
 
@@ -264,7 +265,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             # Large writes are analysed and written by one process per core,
             # each making its own segment.
             return OrphanSafeMpWriter(self.index, procs=WRITER_PROCESSES, multisegment=True, **options)
-        return self.index.writer(**options)
+        return GroupedSegmentWriter(self.index, **options)
 
     def prepare_documents(self, index, objects, failures=None):
         """Index documents for ``objects``; with a ``failures`` list, one that cannot be prepared
@@ -554,6 +555,10 @@ class OrphanSafeSubWriter(SubWriterTask):
         self.lock_fd = lock_fd
         self.parent_pid = os.getpid()
 
+    def _process_file(self, filename, doc_count):
+        use_grouped_pool(self.writer)  # the child's writer, made by Whoosh's run()
+        super()._process_file(filename, doc_count)
+
     def run(self):
         _die_with_parent(self.parent_pid)
         if self.lock_fd is not None:
@@ -565,7 +570,11 @@ class OrphanSafeSubWriter(SubWriterTask):
 
 
 class OrphanSafeMpWriter(MpWriter):
-    """Whoosh's multi-process writer whose children are ``OrphanSafeSubWriter``."""
+    """Whoosh's multi-process writer whose children are ``OrphanSafeSubWriter``, all with the grouped pool."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        use_grouped_pool(self)  # fed by the merges its commit makes
 
     def _new_task(self):
         lock = getattr(self, "writelock", None)

@@ -7,13 +7,25 @@ matches the search too, and says how many other versions there are. Articles
 outside any story are places of their own.
 """
 
+import threading
+import time
 from dataclasses import dataclass, field
 
-from articles.models import Article
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+from haystack import connections
+
+from articles.models import Article, Story
 from articles.search.highlight import snippet
 
 # Other versions listed under a place (the article page lists them all).
 VERSIONS_SHOWN = 12
+# How long a process may reuse the archive's story map while its index is
+# unchanged. Imports change the index (so the map is read again when their
+# commit becomes visible) and saves in this process clear it at once; this
+# bounds how long an edit made in another process (a story's lead changed
+# in the admin) can go unseen.
+STORY_MAP_SECONDS = 30
 
 
 @dataclass
@@ -46,13 +58,48 @@ def places(hits, story_of, leads):
     return found
 
 
-def story_members():
-    """({article pk: story id} for every article in a story, {story id: lead pk})."""
-    from articles.models import Story
+_story_map = threading.local()
+_story_map_changes = [0]  # bumped by every save or delete of an article or story in this process
 
-    story_of = dict(Article.objects.exclude(story=None).values_list("pk", "story_id"))
-    leads = dict(Story.objects.exclude(lead=None).values_list("pk", "lead_id"))
+
+def _story_map_changed(**kwargs):
+    _story_map_changes[0] += 1
+
+
+post_save.connect(_story_map_changed, sender=Article, dispatch_uid="collapse-article-saved")
+post_delete.connect(_story_map_changed, sender=Article, dispatch_uid="collapse-article-deleted")
+post_save.connect(_story_map_changed, sender=Story, dispatch_uid="collapse-story-saved")
+post_delete.connect(_story_map_changed, sender=Story, dispatch_uid="collapse-story-deleted")
+
+
+def _read_story_map():
+    # Plain rows: model instances for every article in a story cost most of a
+    # results page at 30,000 articles.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, story_id FROM {Article._meta.db_table} WHERE story_id IS NOT NULL")
+        story_of = dict(cursor.fetchall())
+        cursor.execute(f"SELECT id, lead_id FROM {Story._meta.db_table} WHERE lead_id IS NOT NULL")
+        leads = dict(cursor.fetchall())
     return story_of, leads
+
+
+def story_members():
+    """({article pk: story id} for every article in a story, {story id: lead pk}).
+
+    Read once per open Whoosh searcher (a new one opens when the index
+    changes) for at most STORY_MAP_SECONDS, and again after any save in this
+    process; engines without a searcher to key on read it every time.
+    """
+    backend = connections["default"].get_backend()
+    if not hasattr(backend, "searcher"):
+        return _read_story_map()
+    searcher = backend.searcher()
+    cached = getattr(_story_map, "entry", None)
+    now = time.monotonic()
+    if (cached is None or cached[0] is not searcher or cached[1] != _story_map_changes[0]
+            or now - cached[2] > STORY_MAP_SECONDS):
+        _story_map.entry = cached = (searcher, _story_map_changes[0], now, _read_story_map())
+    return cached[3]
 
 
 def load_places(page, terms, highlight=True):

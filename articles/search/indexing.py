@@ -10,6 +10,8 @@ commit makes a segment, and few large segments index and search several
 times faster than many small ones.
 """
 
+import threading
+
 from django.utils import timezone
 from haystack import connections
 
@@ -19,6 +21,8 @@ INDEX_BATCH_SIZE = 2000
 # An import commits to the index every so many articles: fewer, larger
 # segments search faster; the writer's memory grows with the batch.
 COMMIT_EVERY = 20_000
+# Articles read back from the database and written to the index at a time.
+LOAD_BATCH = 500
 
 
 def _backend_and_index():
@@ -82,14 +86,17 @@ class IndexQueue:
 
     Articles are read back from the database in batches as they are added;
     the Whoosh writer commits every ``commit_every`` articles and when the
-    queue closes, so a bulk import makes few, large segments. Use as a
-    context manager.
+    queue closes, so a bulk import makes few, large segments. A commit made
+    along the way runs in a thread while the import goes on saving records
+    (their pks wait here, and are indexed by the next session), so the
+    minutes a large commit takes do not stop the import. Use as a context
+    manager.
     """
 
-    def __init__(self, load_batch=500, commit_every=COMMIT_EVERY, on_stage=None, on_failure=None):
-        self.load_batch = load_batch
+    def __init__(self, load_batch=None, commit_every=None, on_stage=None, on_failure=None):
+        self.load_batch = load_batch or LOAD_BATCH
         self.on_stage = on_stage or (lambda stage: None)  # told what the index side is doing
-        self.commit_every = commit_every
+        self.commit_every = commit_every or COMMIT_EVERY
         # Called with (pk, error) pairs of articles the index could not take;
         # without it such an error stops the import.
         self.on_failure = on_failure
@@ -97,6 +104,7 @@ class IndexQueue:
         self.pending = []
         self.session = None
         self.written = []  # (pks, loaded_at) of the batches in the open session
+        self.committing = None  # the commit running in the background, if any
         self.backend, self.index = _backend_and_index()
 
     def add(self, pks):
@@ -104,12 +112,21 @@ class IndexQueue:
         if len(self.pending) >= self.load_batch:
             self._write()
 
-    def _write(self):
+    def _write(self, wait=False):
+        """Index what is pending; while a commit runs, only when ``wait`` (or far too much waits)."""
         if not self.pending:
             return
+        if self.committing is not None:
+            if self.committing.running() and not wait and len(self.pending) < self.commit_every:
+                return
+            self._finish_commit()
+        while self.pending:
+            chunk, self.pending = self.pending[:self.load_batch], self.pending[self.load_batch:]
+            self._write_chunk(chunk)
+
+    def _write_chunk(self, pks):
         loaded_at = timezone.now()
-        articles = list(self.index.index_queryset().filter(pk__in=self.pending))
-        self.pending = []
+        articles = list(self.index.index_queryset().filter(pk__in=pks))
         if self.session is None:
             self.on_stage("waiting for the index write lock")
             self.session = self.backend.write_session(parallel=len(articles) >= self.load_batch)
@@ -123,23 +140,37 @@ class IndexQueue:
             self.failures.extend(failures)
         self.written.append(([article.pk for article in articles], loaded_at))
         if len(self.session) >= self.commit_every:
-            self._commit()
+            self._commit(background=True)
 
     def flush_failures(self):
         """Write what is pending and hand articles the index refused to ``on_failure``."""
-        self._write()
+        self._write(wait=True)
         failures, self.failures = self.failures, []
         if failures and self.on_failure:
             self.on_failure(failures)
 
-    def _commit(self, *exc_info):
-        if self.session is not None:
-            session, self.session = self.session, None
-            self.on_stage(f"committing {len(session):,} articles to the index")
-            session.__exit__(*(exc_info or (None, None, None)))
-            written, self.written = self.written, []
-            mark_indexed(written)
-            self.on_stage("importing")
+    def _commit(self, *exc_info, background=False):
+        if self.session is None:
+            return
+        session, self.session = self.session, None
+        written, self.written = self.written, []
+        if background:
+            self.on_stage(f"committing {len(session):,} articles to the index; the import goes on")
+            self.committing = BackgroundCommit(session, written)
+            return
+        self.on_stage(f"committing {len(session):,} articles to the index")
+        session.__exit__(*(exc_info or (None, None, None)))
+        mark_indexed(written)
+        self.on_stage("importing")
+
+    def _finish_commit(self):
+        """Wait for the background commit, then mark its articles indexed (or raise its error)."""
+        committing, self.committing = self.committing, None
+        if committing.running():
+            self.on_stage("waiting for the index commit to finish")
+        committing.wait()
+        mark_indexed(committing.written)
+        self.on_stage("importing")
 
     def __enter__(self):
         return self
@@ -148,4 +179,33 @@ class IndexQueue:
         try:
             self.flush_failures()
         finally:
-            self._commit(*exc_info)
+            try:
+                if self.committing is not None:
+                    self._finish_commit()
+            finally:
+                self._commit(*exc_info)
+
+
+class BackgroundCommit:
+    """A write session's commit, run in a thread (the writer's own processes do most of its work)."""
+
+    def __init__(self, session, written):
+        self.session = session
+        self.written = written  # (pks, loaded_at) of what the session holds
+        self.error = None
+        self.thread = threading.Thread(target=self._run, name="index-commit")
+        self.thread.start()
+
+    def _run(self):
+        try:
+            self.session.__exit__(None, None, None)
+        except BaseException as error:  # noqa: BLE001 - raised again in the importing thread
+            self.error = error
+
+    def running(self):
+        return self.thread.is_alive()
+
+    def wait(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error

@@ -11,10 +11,10 @@ import numpy as np
 from haystack import connections
 from haystack.constants import DJANGO_ID
 
-from articles.importing.stories import content_stems
 from articles.models import Article
 from articles.search.analysis import STEM_SUFFIX
 from articles.search.ranking import K1
+from articles.text import content_stems
 
 TERMS = 15
 MIN_WORD_LENGTH = 3

@@ -176,6 +176,26 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
 
 
 SUGGEST_BELOW = 5
+# What a new server process searches for before it serves anyone.
+WARM_UP_QUERY = "السعودية"
+
+
+def warm_up():
+    """Load the views and open the index and its statistics, so a new process's first search is not slow.
+
+    A server calls this as it starts (newsarchive/wsgi.py). An archive that
+    cannot be searched yet (no database or index) is left for the first
+    request to report.
+    """
+    import logging
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns
+    try:
+        search_articles(WARM_UP_QUERY, limit=1, facets=True, collapse=True)
+    except Exception:  # noqa: BLE001 - the first real request shows what is wrong
+        logging.getLogger(__name__).warning("Could not warm up the search", exc_info=True)
 
 
 def story_sizes(articles):

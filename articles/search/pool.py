@@ -1,0 +1,114 @@
+"""Whoosh's posting pool, grouped by word instead of sorted posting by posting.
+
+A Whoosh writer keeps every posting of a segment as a (field, word, document,
+weight, value) tuple, sorts them all, and when its memory limit fills writes
+the sorted tuples to a temporary file, to be merged again at the commit.
+Profiled on the SaudiNewsNet corpus, that sorting, writing and re-reading
+was about half of all indexing time (an article gives some 600 postings).
+
+This pool keeps the postings of each (field, word) together in the order
+they come, which is document order: a segment's documents are added in
+order, and the segments a merge reads come one after another. Only the
+distinct words are sorted, once; when the memory limit fills, the groups
+are written to a temporary file in word order and merged by word at the
+end. It yields exactly the stream Whoosh's pool yields, so the segment
+written is the same.
+"""
+
+import heapq
+import marshal
+from operator import itemgetter
+
+from whoosh.writing import PostingPool, SegmentWriter
+
+# Estimated bytes held per distinct word and per posting (Python objects).
+WORD_BYTES = 200
+POSTING_BYTES = 120
+
+
+class GroupedPostingPool(PostingPool):
+    def __init__(self, tempstore, segment, limitmb=128, **kwargs):
+        super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
+        self.groups = {}  # (field, word bytes) -> [(document, weight, value bytes), ...]
+
+    def add(self, item):
+        fieldname, tbytes, docnum, weight, vbytes = item
+        key = (fieldname, tbytes)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = []
+            self.fieldnames.add(fieldname)
+            self.currentsize += WORD_BYTES + len(tbytes)
+        group.append((docnum, weight, vbytes))
+        self.currentsize += POSTING_BYTES + (len(vbytes) if vbytes else 0)
+        if self.currentsize > self.limit:
+            self.save()
+
+    def _sorted_groups(self):
+        for key in sorted(self.groups):
+            yield key, self.groups[key]
+
+    def save(self):
+        if not self.groups:
+            return
+        path, handle = self._new_run()
+        with handle:
+            for entry in self._sorted_groups():
+                marshal.dump(entry, handle)
+        self.runs.append(path)
+        self.groups = {}
+        self.currentsize = 0
+
+    def _read_groups(self, path):
+        with self._open_run(path) as handle:
+            while True:
+                try:
+                    key, group = marshal.load(handle)
+                except EOFError:
+                    break
+                yield tuple(key), group
+        self._remove_run(path)
+
+    def items(self, maxfiles=None):
+        """Every posting as Whoosh's pool gives it: sorted by field, word, then document."""
+        sources = [self._read_groups(path) for path in self.runs] + [self._sorted_groups()]
+        self.runs = []
+        # Runs were written in document order: for one word, earlier runs hold
+        # earlier documents, and merge() keeps equal keys in source order.
+        merged = heapq.merge(*sources, key=itemgetter(0)) if len(sources) > 1 else sources[0]
+        for (fieldname, tbytes), group in merged:
+            for docnum, weight, vbytes in group:
+                yield fieldname, tbytes, docnum, weight, vbytes
+        self.groups = {}
+
+    def iter_postings(self):
+        return self.items()
+
+    def reduce_to(self, target, k):
+        raise NotImplementedError("GroupedPostingPool serves writers that finish their own segments")
+
+    def cleanup(self):
+        for path in self.runs:
+            try:
+                self._remove_run(path)
+            except OSError:
+                pass
+        self.runs = []
+        self.groups = {}
+
+
+def use_grouped_pool(writer):
+    """Give a new Whoosh writer (nothing added yet) the grouped pool, with the same memory limit."""
+    old = writer.pool
+    if isinstance(old, GroupedPostingPool):
+        return
+    assert not old.current and not old.runs, "the writer has postings already"
+    writer.pool = GroupedPostingPool(writer._tempstorage, writer.newsegment, limitmb=old.limit / (1024 * 1024))
+
+
+class GroupedSegmentWriter(SegmentWriter):
+    """Whoosh's segment writer with the grouped pool."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        use_grouped_pool(self)
