@@ -6,6 +6,8 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -169,7 +171,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                     "failed_count"]
     list_filter = ["status"]
     # The report comes first: what was imported, what was already there, what failed and why.
-    readonly_fields = ["report", "state", "progress", "user", "started", "finished", "error"]
+    readonly_fields = ["report", "state", "progress", "user", "started", "finished", "failure"]
     fields = readonly_fields
     change_form_template = "admin/articles/importjob/change_form.html"
 
@@ -187,11 +189,15 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("started at"))
     def started(self, job):
-        return job.started_at or job.created_at
+        return readable_time(job.started_at or job.created_at)
 
     @admin.display(description=_("finished at"))
     def finished(self, job):
-        return job.finished_at or "—"
+        return readable_time(job.finished_at)
+
+    @admin.display(description=_("error"))
+    def failure(self, job):
+        return job.error or "—"
 
     @admin.display(description=_("imported"))
     def imported_count(self, job):
@@ -259,6 +265,11 @@ class ExportLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def readable_time(moment):
+    """A time as the admin reads it, local, to the minute and day first: 29 نوفمبر 2026، 10:14 (or "—")."""
+    return date_format(timezone.localtime(moment), "j F Y، H:i") if moment else "—"
 
 
 def start_upload_import(user, uploaded_files):

@@ -332,3 +332,39 @@ def test_the_grouped_posting_pool_writes_the_segment_whoosh_s_own_pool_writes(tm
     ours = postings(GroupedSegmentWriter)
     assert ours == postings(SegmentWriter)
     assert len(ours) > 20 and sum(len(p) for p in ours.values()) > 300 * 20
+
+
+def test_an_index_written_before_the_pk_column_still_finds_every_article_and_gains_it(db, search_index):
+    """Archives indexed by an earlier version: their segments have no pk column until they are rewritten."""
+    from whoosh import index as whoosh_index
+
+    from articles.search.analysis import PK_COLUMN
+    from articles.search.indexing import reindex_articles
+
+    old = [Article.objects.create(title=f"قديم {n}", body=f"تقرير الميزانية السنوية رقم {n}") for n in range(3)]
+    backend = connections["default"].get_backend()
+    backend.setup()
+    schema = backend.schema.copy()
+    schema.remove(PK_COLUMN)
+    search_index.mkdir(exist_ok=True)
+    whoosh_index.create_in(str(search_index), schema)  # the index as an earlier version made it
+    connections.reload("default")
+    backend = connections["default"].get_backend()
+    backend.setup()
+    writer = whoosh_index.open_dir(str(search_index)).writer()
+    for document in backend.prepare_documents(
+        connections["default"].get_unified_index().get_index(Article), old
+    ):
+        document.pop(PK_COLUMN)
+        writer.add_document(**document)
+    writer.commit()
+    assert PK_COLUMN not in whoosh_index.open_dir(str(search_index)).schema
+    assert {r.object for r in search_articles("الميزانية", collapse=True).results} == set(old)
+
+    new = Article.objects.create(title="جديد", body="تقرير الميزانية الجديد")
+    reindex_articles([new.pk])
+    assert PK_COLUMN in whoosh_index.open_dir(str(search_index)).schema
+    assert {r.object for r in search_articles("الميزانية", collapse=True).results} == set(old) | {new}
+    stats = connections["default"].get_backend().stats()
+    docnums = [stats.searcher.document_number(django_id=str(article.pk)) for article in old + [new]]
+    assert stats.pks_for(docnums).tolist() == [article.pk for article in old + [new]]

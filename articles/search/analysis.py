@@ -18,6 +18,17 @@ from whoosh.fields import TEXT
 from articles.text import is_stopword, normalise, stem, strip_prefix, tokenise
 
 STEM_SUFFIX = "_stem"
+# A column (neither indexed nor stored) of each document's database pk as a
+# number: results map documents to articles by reading it whole, where
+# Whoosh's stored fields unpickle one document at a time.
+PK_COLUMN = "django_pk"
+
+
+def pk_column_field():
+    from whoosh.columns import NumericColumn
+    from whoosh.fields import COLUMN
+
+    return COLUMN(NumericColumn("q", default=-1))
 
 
 _last_analysed = (None, [])

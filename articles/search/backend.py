@@ -46,10 +46,10 @@ from whoosh import query as wq
 from whoosh.fields import BOOLEAN, DATETIME, ID as WHOOSH_ID, IDLIST, KEYWORD, NGRAM, NGRAMWORDS, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import MERGE_SMALL
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 
-from articles.search.analysis import STEM_SUFFIX, ArabicStemField, ArabicTextField
+from articles.search.analysis import PK_COLUMN, STEM_SUFFIX, ArabicStemField, ArabicTextField, pk_column_field
 from articles.search.docsets import query_docs
 from articles.search.codec import ArchiveCodec
 from articles.search.expansion import expand_query
@@ -167,6 +167,7 @@ def whoosh_schema(fields, include_spelling=False):
         ID: WHOOSH_ID(stored=True, unique=True),
         DJANGO_CT: WHOOSH_ID(stored=True),
         DJANGO_ID: WHOOSH_ID(stored=True),
+        PK_COLUMN: pk_column_field(),
     }
     content_field_name = ""
     for field_class in fields.values():
@@ -209,7 +210,7 @@ def whoosh_schema(fields, include_spelling=False):
             content_field_name = name
             # haystack's INCLUDE_SPELLING: Whoosh's spelling word graph.
             schema_fields[name].spelling = include_spelling
-    if len(schema_fields) <= 3:
+    if len(schema_fields) <= 4:
         raise SearchBackendError("No fields were found in any search_indexes.")
     return content_field_name, Schema(**schema_fields)
 
@@ -261,11 +262,29 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
 
         timeout = float(getattr(settings, "SEARCH_WRITE_LOCK_TIMEOUT", WRITE_LOCK_TIMEOUT))
         options = {"timeout": timeout, "delay": 0.05, "limitmb": WRITER_MEMORY_MB, "codec": WRITER_CODEC}
+        self._add_pk_column(options)
         if parallel and WRITER_PROCESSES > 1:
             # Large writes are analysed and written by one process per core,
             # each making its own segment.
             return OrphanSafeMpWriter(self.index, procs=WRITER_PROCESSES, multisegment=True, **options)
         return GroupedSegmentWriter(self.index, **options)
+
+    def _add_pk_column(self, options):
+        """Give an index made before the pk column that column (for documents written from now on).
+
+        Committed on its own before the real writer opens: the writer's
+        processes read the index's field list as they start.
+        """
+        stored = self.storage.open_index()  # the field list as the index stores it
+        if PK_COLUMN in stored.schema:
+            return
+        writer = SegmentWriter(stored, **options)
+        try:
+            writer.add_field(PK_COLUMN, pk_column_field())
+        except Exception:
+            writer.cancel()
+            raise
+        writer.commit(merge=False)
 
     def prepare_documents(self, index, objects, failures=None):
         """Index documents for ``objects``; with a ``failures`` list, one that cannot be prepared
@@ -287,6 +306,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                     raise
                 failures.append((obj.pk, error))
                 continue
+            doc[PK_COLUMN] = int(obj.pk) if str(obj.pk).isdigit() else -1
             # The stem companion indexes the same text (analysis.py caches it).
             for key in list(doc):
                 if key + STEM_SUFFIX in self.schema:

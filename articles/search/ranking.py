@@ -19,7 +19,7 @@ from datetime import date
 
 import numpy as np
 
-from articles.search.analysis import STEM_SUFFIX
+from articles.search.analysis import PK_COLUMN, STEM_SUFFIX
 from articles.search.docsets import read_postings
 from articles.search.query import clause_query
 from articles.text import is_stopword, stem_readings
@@ -55,6 +55,16 @@ def _fixed_column(reader, doccount):
     if count:
         values[:count] = np.frombuffer(reader._dbfile.get(reader._basepos, count * typecode.itemsize), dtype=typecode)
     return values
+
+
+def _pk_column(searcher, size):
+    """Each document's database pk from the pk column, -1 where a segment written before it has none."""
+    pks = np.full(size, -1, dtype=np.int64)
+    for reader, offset in _leaf_readers(searcher):
+        if reader.has_column(PK_COLUMN):
+            count = reader.doc_count_all()
+            pks[offset:offset + count] = _fixed_column(reader.column_reader(PK_COLUMN, translate=False), count)
+    return pks
 
 
 def _leaf_readers(searcher):
@@ -263,7 +273,7 @@ class SearcherStats:
         from haystack.constants import DJANGO_ID
 
         if "pks" not in self._cache:
-            self._cache["pks"] = np.full(self.size, -1, dtype=np.int64)
+            self._cache["pks"] = _pk_column(self.searcher, self.size)
         pks = self._cache["pks"]
         docnums = np.asarray(docnums, dtype=np.int64)
         missing = docnums[pks[docnums] < 0]

@@ -145,3 +145,132 @@ def test_a_newsroom_day_on_real_data(browser, live_server, newsroom, screenshot_
     errors = vnu_messages(html_files)
     problems += [f"Nu Html Checker on {name}:\n{describe_messages(m)}" for name, m in errors.items() if m]
     assert not problems, "\n".join(problems)
+
+
+# The admin's import report ------------------------------------------------------
+
+# A file an admin might be sent beside the real day: two good records (one
+# the very text of an article in the day, so a duplicate), two lines that are
+# not JSON, two records with no text and one that is not an object.
+BROKEN_RECORDS = [
+    '{"title": "خبر سليم أول", "text": "نص خبر سليم يُستورد رغم الأسطر المعطوبة حوله في الملف نفسه."}',
+    '{"title": "سطر مقطوع", "text": "انقطع هذا السطر قبل',
+    '{"title": "بلا نص", "text": ""}',
+    "هذا ليس JSON أصلاً",
+    '["مصفوفة", "لا كائن"]',
+    '{"title": "بلا نص أيضاً"}',
+]
+
+
+@pytest.fixture
+def archive_admin(transactional_db, roles, fast_passwords, django_user_model):
+    from articles.models import Article, Source, SourceAlias
+    from articles.outlets import load_directory
+    from articles.roles import assign_role
+
+    load_directory(Source, SourceAlias, Article)
+    user = django_user_model.objects.create_user("مديرة-الأرشيف", password=PASSWORD)
+    assign_role(user, "archive admin")
+    return user
+
+
+def broken_file(tmp_path):
+    """BROKEN_RECORDS as JSON Lines, plus one record repeating an article of the day (a duplicate)."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(SAUDINEWSNET / DAY) as day:
+        first = json.loads(day.read(day.namelist()[0]))[0]
+    repeated = json.dumps({"title": first["title"], "text": first["content"]}, ensure_ascii=False)
+    path = tmp_path / "records-with-errors.jsonl"
+    path.write_text("\n".join([BROKEN_RECORDS[0], repeated, *BROKEN_RECORDS[1:]]), encoding="utf-8")
+    return path
+
+
+def test_the_admin_import_report_on_a_real_upload(browser, live_server, archive_admin, screenshot_dir, tmp_path):
+    """A real day and a file with broken records uploaded through the admin; the report in both browser
+    languages and at both widths: the sums first, duplicates linked to their article, failures by reason."""
+    from django.utils import translation
+
+    from articles.admin import readable_time
+    from articles.models import Article, ImportJob
+    from articles.wording import counted
+    from tests.test_admin import run_worker
+
+    context, page = logged_in(browser, live_server, archive_admin, "ar", DESKTOP)
+    try:
+        page.goto("/admin/articles/importjob/upload/")
+        page.set_input_files("input[type=file]", [SAUDINEWSNET / DAY, broken_file(tmp_path)])
+        with page.expect_navigation():
+            page.locator("input[type=submit]").click()
+        expect(page.locator(".import-summary")).to_be_visible()
+        expect(page.locator("meta[http-equiv=refresh]")).to_have_count(1)  # it follows the import
+        # The live server shares the test's database connection: the browser waits on a blank page
+        # while the worker (what `make run` starts beside the server) runs the import.
+        report_url = page.url
+        page.goto("about:blank")
+        run_worker()
+    finally:
+        context.close()
+
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DONE and job.imported > 2800
+    assert job.duplicates >= 1 and job.failed >= 5
+    summary_text = [counted(job.imported, "article"), counted(job.duplicates, "duplicate"),
+                    counted(job.failed, "failure")]
+    with translation.override("ar"):
+        finished = readable_time(job.finished_at)
+    problems, html_files = [], []
+    for locale, (width, viewport) in [(locale, size) for locale in BROWSER_LOCALES
+                                      for size in [("phone", PHONE), ("desktop", DESKTOP)]]:
+        context, page = logged_in(browser, live_server, archive_admin, locale, viewport)
+        try:
+            page.goto(report_url)
+            page.evaluate("() => document.fonts.ready")
+            expect(page.locator("html[dir=rtl][lang=ar]")).to_have_count(1)
+            expect(page.locator("meta[http-equiv=refresh]")).to_have_count(0)  # finished: no more reloading
+            summary = page.locator(".import-summary")
+            for text in summary_text:
+                expect(summary).to_contain_text(text)
+            table = page.locator(".import-report table")
+            assert summary.bounding_box()["y"] < table.bounding_box()["y"], "the sums are not first"
+            expect(table).to_contain_text("records-with-errors.jsonl")
+            # Failures grouped by reason, in Arabic, each group with its count; the list folded.
+            groups = page.locator("details.failure-group")
+            reasons = groups.locator("summary").all_inner_texts()
+            assert f"سطر JSON غير صالح — {counted(2, 'record')}" in reasons, reasons
+            assert any(reason.startswith("السجل بلا نص — ") for reason in reasons), reasons
+            assert f"السجل ليس كائن JSON — {counted(1, 'record')}" in reasons, reasons
+            expect(groups.first.locator("li").first).not_to_be_visible()
+            # No English left in what the admin reads.
+            visible = page.locator("#content").inner_text()
+            for english in ("Status", "Progress", "running", "duplicate", "imported", "failed", "Import", "Error"):
+                assert english not in visible, f"{english!r} on the report ({locale}, {width})"
+            expect(page.locator(".field-finished .readonly")).to_have_text(finished)  # 29 نوفمبر 2026، 10:14
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                problems.append(f"the report ({width}, {locale}) scrolls sideways by {overflow}px")
+            # The folded lists opened: every duplicate links to the article it repeats.
+            duplicates = page.locator("details.duplicate-list")
+            duplicates.locator("summary").click()
+            groups.first.locator("summary").click()
+            first_link = duplicates.locator("li a").first
+            expect(first_link).to_be_visible()
+            page.screenshot(path=screenshot_dir / f"newsroom-admin-report-{locale}-{width}.png", full_page=True)
+            violations = axe_violations(page)
+            if violations:
+                problems.append(f"axe-core on the report ({width}, {locale}):\n{describe_violations(violations)}")
+            if width == "desktop":
+                html = tmp_path / f"admin-report-{locale}.html"
+                html.write_text(page.content(), encoding="utf-8")
+                html_files.append(html)
+                archive_link = duplicates.locator("li").first.locator("a").nth(1)
+                pk = int(re.search(r"/(\d+)/", archive_link.get_attribute("href")).group(1))
+                with page.expect_navigation():
+                    archive_link.click()
+                expect(page.locator("article h1")).to_have_text(Article.objects.get(pk=pk).title)
+        finally:
+            context.close()
+    errors = vnu_messages(html_files)
+    problems += [f"Nu Html Checker on {name}:\n{describe_messages(m)}" for name, m in errors.items() if m]
+    assert not problems, "\n".join(problems)
