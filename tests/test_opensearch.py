@@ -142,3 +142,41 @@ def test_rebuild_index_moves_an_archive_from_whoosh_to_the_cluster(tmp_path, set
     assert on_cluster.facets == on_whoosh.facets
     assert on_cluster.histogram == on_whoosh.histogram
     assert [r.highlighted for r in on_cluster.results] == [r.highlighted for r in on_whoosh.results]
+
+
+def _use(settings, connection):
+    settings.HAYSTACK_CONNECTIONS = {"default": connection}
+    connections.connections_info = settings.HAYSTACK_CONNECTIONS
+    connections.reload("default")
+
+
+# Names in other spellings, a related form, a near word, a narrowed prefix, an exclusion.
+SAME_ON_BOTH = ["ترامب", "غوغل", "السعودي", "يرتبط", "المعلم", "الم*", "القوات -المسلحون", '"وزارة الخارجية"']
+
+
+def test_both_engines_widen_and_bound_a_query_through_the_same_code(tmp_path, settings):
+    from tests.test_word_matching import ARTICLES
+
+    cluster = connections.connections_info["default"]
+    whoosh = {"ENGINE": "articles.search.backend.ArabicWhooshEngine", "PATH": str(tmp_path / "whoosh")}
+    # Many words beginning with الم, so that الم* stands for its 40 most frequent only.
+    bodies = list(ARTICLES.values()) + [f"المصنع{i} والمركز{i} في المدينة" for i in range(30)]
+    pks = [Article.objects.create(title=f"خبر {i}", body=body).pk for i, body in enumerate(bodies)]
+
+    def outcomes():
+        reindex_articles(pks)
+        found = {}
+        for query in SAME_ON_BOTH:
+            outcome = search_articles(query, limit=100, facets=True)
+            found[query] = ({r.object.pk for r in outcome.results}, outcome.total, outcome.total_as_written,
+                            outcome.spellings_searched, outcome.near_words_searched, outcome.problems,
+                            {word: e.related for word, e in outcome.expansions.items()}, outcome.facets_as_written)
+        return found
+
+    _use(settings, whoosh)
+    on_whoosh = outcomes()
+    _use(settings, cluster)
+    on_cluster = outcomes()
+    assert on_whoosh["ترامب"][3] and on_whoosh["يرتبط"][4] and on_whoosh["الم*"][5]  # the cases are real
+    for query in SAME_ON_BOTH:
+        assert on_cluster[query] == on_whoosh[query], query

@@ -160,6 +160,74 @@ class ExclusiveDATETIME(DATETIME):
         return wq.NumericRange(fieldname, start, end, startexcl, endexcl, boost=boost)
 
 
+def whoosh_schema(fields, include_spelling=False):
+    """(content field name, Whoosh ``Schema``) for haystack's fields: the Whoosh index's, and the one
+    every engine parses haystack's query strings with (``query_parser``)."""
+    schema_fields = {
+        ID: WHOOSH_ID(stored=True, unique=True),
+        DJANGO_CT: WHOOSH_ID(stored=True),
+        DJANGO_ID: WHOOSH_ID(stored=True),
+        PK_COLUMN: pk_column_field(),
+    }
+    content_field_name = ""
+    for field_class in fields.values():
+        name = field_class.index_fieldname
+        stored, boost = field_class.stored, field_class.boost
+        if field_class.is_multivalued:
+            if field_class.indexed:
+                schema_fields[name] = KEYWORD(stored=True, commas=True, scorable=True, field_boost=boost)
+            else:
+                schema_fields[name] = IDLIST(stored=True, field_boost=boost)
+        elif field_class.field_type in ("date", "datetime"):
+            schema_fields[name] = ExclusiveDATETIME(stored=stored, sortable=True)
+        elif field_class.field_type == "integer":
+            schema_fields[name] = NUMERIC(stored=stored, numtype=int, sortable=True, field_boost=boost)
+        elif field_class.field_type == "float":
+            # Not sortable: Whoosh 2.7.4's float column defaults to NaN,
+            # which makes every write fail. Sorting still works, slower.
+            schema_fields[name] = NUMERIC(stored=stored, numtype=float, field_boost=boost)
+        elif field_class.field_type == "boolean":
+            schema_fields[name] = BOOLEAN(stored=stored)
+        elif field_class.field_type == "ngram":
+            schema_fields[name] = NGRAM(minsize=3, maxsize=15, stored=stored, field_boost=boost)
+        elif field_class.field_type == "edge_ngram":
+            schema_fields[name] = NGRAMWORDS(minsize=2, maxsize=15, at="start", stored=stored, field_boost=boost)
+        elif field_class.analyzer is not None:
+            # A field that names its own Whoosh analyzer gets it, as in haystack.
+            schema_fields[name] = TEXT(
+                stored=True, analyzer=field_class.analyzer, field_boost=boost, sortable=True
+            )
+        elif isinstance(field_class, FacetField) or not field_class.indexed:
+            # Whole values (a source name, a category) for filters and facets.
+            schema_fields[name] = WHOOSH_ID(stored=stored, sortable=True)
+        else:
+            # Whole documents are not sorted by; other text fields may be.
+            schema_fields[name] = ArabicTextField(
+                stored=stored, field_boost=boost, sortable=not field_class.document
+            )
+            schema_fields[name + STEM_SUFFIX] = ArabicStemField(stored=False, field_boost=boost)
+        if field_class.document:
+            content_field_name = name
+            # haystack's INCLUDE_SPELLING: Whoosh's spelling word graph.
+            schema_fields[name].spelling = include_spelling
+    if len(schema_fields) <= 4:
+        raise SearchBackendError("No fields were found in any search_indexes.")
+    return content_field_name, Schema(**schema_fields)
+
+
+def query_parser(schema, content_field_name):
+    """Whoosh's parser for haystack's query strings, on every engine (the cluster translates
+    what it parses). The search box's text goes through query.py instead.
+
+    Words are looked for in their normalised form and as light stems, as the
+    search box's words are (query.py).
+    """
+    fieldnames = [content_field_name, content_field_name + STEM_SUFFIX]
+    parser = MultifieldParser([name for name in fieldnames if name in schema], schema)
+    parser.add_plugins([FuzzyTermPlugin])
+    return parser
+
+
 class ArabicWhooshSearchBackend(WhooshSearchBackend):
     def setup(self):
         from haystack import connections
@@ -176,12 +244,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
 
         fields = connections[self.connection_alias].get_unified_index().all_searchfields()
         self.content_field_name, self.schema = self.build_schema(fields)
-        # For haystack's query strings; the search box's text goes through query.py.
-        # Words are looked for in their normalised form and as light stems, as
-        # the search box's words are (query.py).
-        fieldnames = [self.content_field_name, self.content_field_name + STEM_SUFFIX]
-        self.parser = MultifieldParser([name for name in fieldnames if name in self.schema], self.schema)
-        self.parser.add_plugins([FuzzyTermPlugin])
+        self.parser = query_parser(self.schema, self.content_field_name)
         if self.storage.index_exists():
             self.index = self.storage.open_index(schema=self.schema)
         else:
@@ -190,56 +253,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         self.setup_complete = True
 
     def build_schema(self, fields):
-        schema_fields = {
-            ID: WHOOSH_ID(stored=True, unique=True),
-            DJANGO_CT: WHOOSH_ID(stored=True),
-            DJANGO_ID: WHOOSH_ID(stored=True),
-            PK_COLUMN: pk_column_field(),
-        }
-        content_field_name = ""
-        for field_class in fields.values():
-            name = field_class.index_fieldname
-            stored, boost = field_class.stored, field_class.boost
-            if field_class.is_multivalued:
-                if field_class.indexed:
-                    schema_fields[name] = KEYWORD(stored=True, commas=True, scorable=True, field_boost=boost)
-                else:
-                    schema_fields[name] = IDLIST(stored=True, field_boost=boost)
-            elif field_class.field_type in ("date", "datetime"):
-                schema_fields[name] = ExclusiveDATETIME(stored=stored, sortable=True)
-            elif field_class.field_type == "integer":
-                schema_fields[name] = NUMERIC(stored=stored, numtype=int, sortable=True, field_boost=boost)
-            elif field_class.field_type == "float":
-                # Not sortable: Whoosh 2.7.4's float column defaults to NaN,
-                # which makes every write fail. Sorting still works, slower.
-                schema_fields[name] = NUMERIC(stored=stored, numtype=float, field_boost=boost)
-            elif field_class.field_type == "boolean":
-                schema_fields[name] = BOOLEAN(stored=stored)
-            elif field_class.field_type == "ngram":
-                schema_fields[name] = NGRAM(minsize=3, maxsize=15, stored=stored, field_boost=boost)
-            elif field_class.field_type == "edge_ngram":
-                schema_fields[name] = NGRAMWORDS(minsize=2, maxsize=15, at="start", stored=stored, field_boost=boost)
-            elif field_class.analyzer is not None:
-                # A field that names its own Whoosh analyzer gets it, as in haystack.
-                schema_fields[name] = TEXT(
-                    stored=True, analyzer=field_class.analyzer, field_boost=boost, sortable=True
-                )
-            elif isinstance(field_class, FacetField) or not field_class.indexed:
-                # Whole values (a source name, a category) for filters and facets.
-                schema_fields[name] = WHOOSH_ID(stored=stored, sortable=True)
-            else:
-                # Whole documents are not sorted by; other text fields may be.
-                schema_fields[name] = ArabicTextField(
-                    stored=stored, field_boost=boost, sortable=not field_class.document
-                )
-                schema_fields[name + STEM_SUFFIX] = ArabicStemField(stored=False, field_boost=boost)
-            if field_class.document:
-                content_field_name = name
-                # haystack's INCLUDE_SPELLING: Whoosh's spelling word graph.
-                schema_fields[name].spelling = self.include_spelling
-        if len(schema_fields) <= 4:
-            raise SearchBackendError("No fields were found in any search_indexes.")
-        return content_field_name, Schema(**schema_fields)
+        return whoosh_schema(fields, self.include_spelling)
 
     # Writing -------------------------------------------------------------
 

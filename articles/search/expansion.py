@@ -71,15 +71,21 @@ class WordExpansion:
 
 def association(stats, field, a, b):
     """Xu and Croft's em of two terms of ``field`` over the archive's articles."""
+    if hasattr(stats, "co_occurrence"):  # the cluster counts them itself
+        return _em(stats, *stats.co_occurrence(field, a, b))
     return _association(stats, stats.postings(field, a)[0], stats.postings(field, b)[0])
 
 
 def _association(stats, ids_a, ids_b):
-    if not len(ids_a) or not len(ids_b):
+    both = len(np.intersect1d(ids_a, ids_b, assume_unique=True)) if len(ids_a) and len(ids_b) else 0
+    return _em(stats, len(ids_a), len(ids_b), both)
+
+
+def _em(stats, n_a, n_b, both):
+    if not n_a or not n_b:
         return 0.0
-    both = len(np.intersect1d(ids_a, ids_b, assume_unique=True))
-    expected = len(ids_a) * len(ids_b) / max(1, stats.size)
-    return max(0.0, both - expected) / (len(ids_a) + len(ids_b))
+    expected = n_a * n_b / max(1, stats.size)
+    return max(0.0, both - expected) / (n_a + n_b)
 
 
 def _frequency(stats, field, term):
@@ -88,6 +94,17 @@ def _frequency(stats, field, term):
     if found is None:
         found = stats.memo[key] = stats.searcher.doc_frequency(field, term)
     return found
+
+
+def _prefetch(stats, field, terms):
+    """Remember the frequencies of many terms at once where the index is asked over the network
+    (the cluster's ``doc_frequencies``: one request, not one per term)."""
+    if not hasattr(stats, "doc_frequencies"):
+        return
+    missing = [term for term in terms if ("df", field, term) not in stats.memo]
+    if missing:
+        for term, frequency in stats.doc_frequencies(field, missing).items():
+            stats.memo[("df", field, term)] = frequency
 
 
 def is_name_like(stats, fieldname, word):
@@ -118,6 +135,11 @@ def has_own_ending(stats, fieldname, core):
     below ``ASSOCIATION_THRESHOLD``). Both are asked, so a small archive that
     happens to hold one case ending of a plural does not split it.
     """
+    if not hasattr(stats, "postings"):
+        # The cluster's statistics count documents but hand out no article
+        # lists to compare the two words' articles: there the ending stays a
+        # plural ending, as before.
+        return False
     key = ("own ending", fieldname, core)
     if key in stats.memo:
         return stats.memo[key]
@@ -171,9 +193,9 @@ def _spellings(stats, fieldname, word):
     if word.startswith("ال"):
         return []
     found = []
-    for variant in spelling_variants(word):
-        if is_stopword(variant):
-            continue
+    variants = [variant for variant in spelling_variants(word) if not is_stopword(variant)]
+    _prefetch(stats, fieldname, variants)
+    for variant in variants:
         frequency = _frequency(stats, fieldname, variant)
         if frequency and is_name_like(stats, fieldname, variant):
             found.append((frequency, variant))
@@ -184,6 +206,8 @@ def _near(stats, stem_field, word_stem):
     core = word_core(word_stem)
     if len(core) < 3:
         return []
+    if hasattr(stats, "terms_containing"):  # the cluster picks them from its own terms
+        return [term for _, term in stats.terms_containing(stem_field, core, NEAR_EXTRA_LETTERS, MAX_NEAR_WORDS)]
     vocabulary = stats.vocabulary(stem_field)
     found = []
     start = vocabulary.find(core)

@@ -13,6 +13,13 @@ Built on django-haystack-opensearch (opensearch-py), subclassed:
   matches first, then some), its filters bool filters, facets terms
   aggregations that leave a field's own filter out, the histogram a
   date_histogram folded by ``ranking.day_histogram``.
+- Query words are widened (other spellings, related forms, near words:
+  ``expansion.py``) and prefixes bound to their most frequent words
+  (``prefixes.py``) by the same code as on Whoosh, on the cluster's term
+  statistics (``opensearch_stats.py``); the bound query is scored term for
+  term with ranking.py's weights.
+- Every other ``SearchQuerySet`` is parsed as on Whoosh and translated
+  (``opensearch_generic.py``), so haystack's contract holds here too.
 - Results are loaded from the database and highlighted there (``highlight.py``),
   as on Whoosh.
 """
@@ -24,19 +31,21 @@ import numpy as np
 from django.utils.encoding import force_str
 from django_haystack_opensearch.haystack import OpenSearchSearchBackend
 from haystack.backends import BaseEngine, log_query
+from haystack.backends.whoosh_backend import WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError, SkipDocument
 from haystack.fields import FacetField
 from haystack.utils import get_identifier
 from opensearchpy.helpers import bulk
-from whoosh import query as wq
 
-from articles.search.analysis import STEM_SUFFIX, surface_words
-from articles.search.backend import ArabicSearchQuery, SearchPlan, attach_objects
+from articles.search.analysis import STEM_SUFFIX, ArabicTextField, surface_words
+from articles.search.backend import ArabicSearchQuery, SearchPlan, attach_objects, query_parser, whoosh_schema
 from articles.search.highlight import HighlightTerms
-from articles.search.query import SURFACE_BOOST, content_groups
-from articles.search.ranking import B, K1, SURFACE_WEIGHT, day_histogram
-from articles.text import is_stopword, stem, strip_prefix
+from articles.search.opensearch_generic import STORED, generic_more_like_this, generic_search
+from articles.search.opensearch_plan import PlanQueries, _bool
+from articles.search.opensearch_stats import TermStatistics, cluster_stats, forget
+from articles.search.ranking import B, K1, day_histogram
+from articles.text import is_stopword, stem
 
 # Keeps a stop word's position in the stem field; the cluster drops it.
 STOP_PLACEHOLDER = "_"
@@ -65,17 +74,13 @@ SCORE_TIEBREAK = {f"{DJANGO_ID}.number": {"order": "asc"}}
 READ_PREFERENCE = f"newsarchive-{os.getpid()}"
 
 
-def _bool(**parts):
-    return {"bool": {key: value for key, value in parts.items() if value}}
-
-
-class ArabicOpenSearchBackend(OpenSearchSearchBackend):
+class ArabicOpenSearchBackend(PlanQueries, OpenSearchSearchBackend):
     def __init__(self, connection_alias, **options):
         options.setdefault("INDEX_NAME", "newsarchive")
         super().__init__(connection_alias, **options)
         self.shards = int(options.get("SHARDS", 2))
         self.replicas = int(options.get("REPLICAS", 1))
-        self.stem_fields = set()
+        self.stem_fields = self.token_fields = self.stored_text_fields = self.text_fields = set()
 
     # Index ---------------------------------------------------------------
 
@@ -94,16 +99,26 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
         }
 
     def build_schema(self, fields):
+        """(content field name, mapping properties) for haystack's fields.
+
+        Text fields the archive analyses (``ArabicTextField`` on Whoosh) get a
+        stem companion; fields Whoosh analyses otherwise (n-grams, a field's
+        own analyzer) receive the tokens of Whoosh's own analyzer. The
+        content fields' terms can be aggregated (``fielddata``, loaded only
+        when a prefix or a near word asks: opensearch_stats.py).
+        """
+        content_field_name, schema = whoosh_schema(fields)
         properties = {
             ID: {"type": "keyword"},
             DJANGO_CT: {"type": "keyword"},
             # Sorted numerically to break score ties in a stable order.
             DJANGO_ID: {"type": "keyword", "fields": {"number": {"type": "long", "ignore_malformed": True}}},
+            STORED: {"type": "object", "enabled": False},
         }
-        content_field_name = ""
-        self.stem_fields = set()
+        self.stem_fields, self.token_fields, self.stored_text_fields = set(), set(), set()
         for field_class in fields.values():
             name = field_class.index_fieldname
+            whoosh_field = schema[name]
             if field_class.field_type in ("date", "datetime"):
                 properties[name] = {"type": "date"}
             elif field_class.field_type == "integer":
@@ -114,14 +129,21 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
                 properties[name] = {"type": "boolean"}
             elif field_class.is_multivalued or isinstance(field_class, FacetField) or not field_class.indexed:
                 properties[name] = {"type": "keyword"}
-            else:
+            elif isinstance(whoosh_field, ArabicTextField):
+                aggregated = name == content_field_name
                 properties[name] = {"type": "text", "analyzer": "archive_words", "similarity": "whoosh_bm25",
-                                    "norms": True}
+                                    "norms": True, "fielddata": aggregated}
                 properties[name + STEM_SUFFIX] = {"type": "text", "analyzer": "archive_stems",
-                                                  "similarity": "whoosh_bm25"}
+                                                  "similarity": "whoosh_bm25", "fielddata": aggregated}
                 self.stem_fields.add(name)
-            if field_class.document:
-                content_field_name = name
+            else:
+                # Whole tokens (n-grams may hold spaces), each a term.
+                properties[name] = {"type": "keyword", "similarity": "whoosh_bm25"}
+                self.token_fields.add(name)
+            if field_class.stored and name in self.stem_fields | self.token_fields:
+                self.stored_text_fields.add(name)
+        self.text_fields = self.stem_fields | self.token_fields
+        self.whoosh_schema = schema
         return content_field_name, properties
 
     def setup(self):
@@ -129,12 +151,17 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
 
         unified_index = connections[self.connection_alias].get_unified_index()
         self.content_field_name, properties = self.build_schema(unified_index.all_searchfields())
+        # haystack's query strings are parsed as on Whoosh, then translated (opensearch_generic.py).
+        self.parser = query_parser(self.whoosh_schema, self.content_field_name)
         if not self.conn.indices.exists(index=self.index_name):
             self.conn.indices.create(
                 index=self.index_name,
                 body={"settings": {"index": self.index_settings()}, "mappings": {"properties": properties}},
                 ignore=[400],  # created meanwhile by another process
             )
+        else:
+            # An index made by an earlier release: add what it lacks (new fields, fielddata).
+            self.conn.indices.put_mapping(index=self.index_name, body={"properties": properties}, ignore=[400])
         self.setup_complete = True
 
     def _ensure_setup(self):
@@ -158,7 +185,7 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
                 failures.append((obj.pk, error))
                 continue
             prepared.pop("boost", None)
-            doc = {}
+            doc, stored = {}, {}
             for key, value in prepared.items():
                 if key in self.stem_fields:
                     words = surface_words(force_str(value or ""))
@@ -166,12 +193,18 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
                     doc[key + STEM_SUFFIX] = " ".join(
                         STOP_PLACEHOLDER if is_stopword(word) else stem(word) for word in words
                     )
+                elif key in self.token_fields:
+                    doc[key] = list(self.whoosh_schema[key].process_text(force_str(value or ""), mode="index"))
                 elif isinstance(value, datetime):
                     doc[key] = value.replace(tzinfo=None).isoformat()
                 elif isinstance(value, date):
                     doc[key] = value.isoformat()
                 else:
                     doc[key] = value
+                if key in self.stored_text_fields and value is not None:
+                    stored[key] = force_str(value)  # the indexed words are normalised
+            if stored:
+                doc[STORED] = stored
             documents.append(doc)
         return documents
 
@@ -181,6 +214,7 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
 
     def refresh(self):
         self.conn.indices.refresh(index=self.index_name)
+        forget(self.index_name)  # the term statistics of the index have changed
 
     def write_session(self, parallel=False):
         self._ensure_setup()
@@ -214,9 +248,11 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
             index=self.index_name, body={"query": {"terms": {DJANGO_CT: [get_model_ct(m) for m in models]}}},
             refresh=True, conflicts="proceed",
         )
+        forget(self.index_name)
 
     def delete_index(self):
         self.conn.indices.delete(index=self.index_name, ignore=[404])
+        forget(self.index_name)
         self.setup_complete = False
         self.setup()
         self.wait_for_index()
@@ -234,12 +270,13 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
         self.conn.indices.forcemerge(index=self.index_name, max_num_segments=1, request_timeout=3600)
 
     def _from_python(self, value):
-        # As on Whoosh: ArabicSearchQuery builds filters with datetimes.
+        # As on Whoosh, so haystack's query strings read the same on both engines:
+        # ArabicSearchQuery builds filters with datetimes.
         if isinstance(value, date) and not isinstance(value, datetime):
             return datetime(value.year, value.month, value.day)
         if isinstance(value, datetime):
             return value.replace(tzinfo=None)
-        return value
+        return WhooshSearchBackend._from_python(self, value)
 
     # Statistics (story grouping reads them as it would a Whoosh searcher) --
 
@@ -247,71 +284,12 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
         self._ensure_setup()
         return TermStatistics(self)
 
+    def stats(self):
+        """The index's term statistics for expansion.py and prefixes.py (opensearch_stats.py)."""
+        self._ensure_setup()
+        return cluster_stats(self)
+
     # Queries ---------------------------------------------------------------
-
-    def word_clause(self, clause):
-        field = self.content_field_name
-        stem_field = field + STEM_SUFFIX
-        if clause.kind == "phrase":
-            words = list(clause.words)
-            surface = {"match_phrase": {field: {"query": " ".join(words), "boost": SURFACE_BOOST}}}
-            content = [word for word in words if not is_stopword(word)]
-            if len(content) < 2:
-                return surface
-            stems = {"match_phrase": {stem_field: {"query": " ".join(stem(w) for w in content),
-                                                   "slop": 1 + len(words) - len(content)}}}
-            return {"dis_max": {"queries": [surface, stems]}}
-        word = clause.words[0]
-        if clause.kind == "prefix":
-            return _bool(should=[{"prefix": {field: word}}, {"prefix": {stem_field: strip_prefix(word)}}],
-                         minimum_should_match=1)
-        if is_stopword(word):
-            return {"term": {field: {"value": word}}}
-        return _bool(should=[
-            {"term": {field: {"value": word, "boost": SURFACE_WEIGHT}}},
-            {"term": {stem_field: {"value": stem(word), "boost": 1.0}}},
-        ], minimum_should_match=1)
-
-    def group_query(self, group):
-        clauses = [self.word_clause(clause) for clause in group]
-        return clauses[0] if len(clauses) == 1 else _bool(should=clauses, minimum_should_match=1)
-
-    def filter_query(self, query):
-        """A Whoosh filter object from ``ArabicSearchQuery`` as a bool filter."""
-        if isinstance(query, wq.Term):
-            value = query.text
-            if isinstance(value, datetime):
-                value = value.date().isoformat()
-            return {"term": {query.fieldname: value}}
-        if isinstance(query, wq.DateRange):
-            bounds = {}
-            if query.startdate is not None:
-                bounds["gt" if query.startexcl else "gte"] = query.startdate.date().isoformat()
-            if query.enddate is not None:
-                bounds["lt" if query.endexcl else "lte"] = query.enddate.date().isoformat()
-            return {"range": {query.fieldname: bounds}}
-        if isinstance(query, wq.Or):
-            return _bool(should=[self.filter_query(sub) for sub in query.subqueries], minimum_should_match=1)
-        if isinstance(query, wq.And):
-            return _bool(filter=[self.filter_query(sub) for sub in query.subqueries])
-        if isinstance(query, wq.Not):
-            return _bool(must_not=[self.filter_query(query.query)])
-        if isinstance(query, wq.Every):
-            return {"match_all": {}}
-        raise SearchBackendError(f"Filter {query!r} is not supported.")
-
-    def _parts(self, plan):
-        """(scored query, all-words query or None, field filters by name, other filters)."""
-        field_filters = {name: self.filter_query(q) for name, q in plan.field_filters.items()}
-        plain = [q for q in _and_parts(plan.filter) if q not in plan.field_filters.values()]
-        others = [self.filter_query(q) for q in plain]
-        if plan.parsed is None:
-            return _bool(must=[{"match_all": {}}], filter=others), None, field_filters
-        groups = [self.group_query(group) for group in content_groups(plan.parsed)]
-        excluded = [self.word_clause(clause) for clause in plan.parsed.excluded]
-        scored = _bool(should=groups, minimum_should_match=1, filter=others, must_not=excluded)
-        complete = _bool(filter=groups) if len(groups) > 1 else None
-        return scored, complete, field_filters
 
     def _sort(self, sort_by):
         if not sort_by:
@@ -330,28 +308,41 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
     @log_query
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, highlight=False,
                facets=None, date_facets=None, result_class=None, **kwargs):
-        if not isinstance(query_string, SearchPlan):
-            raise SearchBackendError("Use ArabicSearchQuery: this backend takes query objects, not strings.")
-        plan = query_string
         self._ensure_setup()
+        if not isinstance(query_string, SearchPlan):
+            return generic_search(self, query_string, sort_by=sort_by, start_offset=start_offset,
+                                  end_offset=end_offset, highlight=highlight, facets=facets, date_facets=date_facets,
+                                  result_class=result_class, **kwargs)
+        for unsupported in ("narrow_queries", "query_facets", "within", "dwithin", "distance_point"):
+            if kwargs.get(unsupported):
+                raise SearchBackendError(f"The archive's search does not take {unsupported}.")
+        plan = query_string
         start_offset = start_offset or 0
         end_offset = end_offset if end_offset is not None else start_offset + 20
         end_offset = max(end_offset, start_offset + 1)
         empty = {"results": [], "hits": 0, "facets": {}, "fallback": False, "spelling_suggestion": None}
         if plan.parsed is not None and plan.parsed.is_empty:
             return empty
-        scored, complete, field_filters = self._parts(plan)
+        parsed, expansions, narrowed = self._bound(plan)
+        scored, complete, written, field_filters = self._parts(plan, parsed, expansions)
         ranked = plan.parsed is not None and not sort_by
         every_filter = list(field_filters.values())
         aggregations = {}
         if complete is not None:
             aggregations["complete"] = {"filter": _bool(filter=[complete] + every_filter)}
+        if written is not None:
+            aggregations["written"] = {"filter": _bool(filter=[written] + every_filter)}
         for name in facets or ():
             others = [q for other, q in field_filters.items() if other != name]
             aggregations[f"facet_{name}"] = {
                 "filter": _bool(filter=others) or {"match_all": {}},
                 "aggs": {"values": {"terms": {"field": name, "size": FACET_SIZE}}},
             }
+            if written is not None:
+                aggregations[f"written_{name}"] = {
+                    "filter": _bool(filter=[written] + others),
+                    "aggs": {"values": {"terms": {"field": name, "size": FACET_SIZE}}},
+                }
         for name in date_facets or ():
             others = [q for other, q in field_filters.items() if other != name]
             aggregations[f"dates_{name}"] = {
@@ -377,20 +368,29 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
             raw = self._search(body, ranked)
             hits = raw["hits"]["hits"]
         total = raw["hits"]["total"]["value"]
-        complete_count = raw["aggregations"]["complete"]["doc_count"] if complete is not None else total
-        fallback = complete is not None and complete_count == 0 and total > 0
-        terms = HighlightTerms.from_query(plan.parsed) if plan.parsed is not None else HighlightTerms()
         aggs = raw.get("aggregations", {})
+        complete_count = aggs["complete"]["doc_count"] if complete is not None else total
+        fallback = complete is not None and complete_count == 0 and total > 0
+        terms = HighlightTerms.from_query(parsed, expansions) if parsed is not None else HighlightTerms()
+        facet_counts = {name: _value_counts(aggs[f"facet_{name}"]["values"]["buckets"]) for name in facets or ()}
         return {
             "results": self._results(hits, result_class, highlight, terms),
             "hits": total,
             "facets": {
-                "fields": {name: _value_counts(aggs[f"facet_{name}"]["values"]["buckets"]) for name in facets or ()},
+                "fields": facet_counts,
                 "dates": {name: _histogram(aggs[f"dates_{name}"]["days"]["buckets"]) for name in date_facets or ()},
                 "queries": {},
             },
             "fallback": fallback,
             "spelling_suggestion": None,
+            "narrowed": narrowed,
+            "expansions": expansions,
+            "hits_as_written": aggs["written"]["doc_count"] if written is not None else total,
+            "facets_as_written": {
+                name: dict(_value_counts(aggs[f"written_{name}"]["values"]["buckets"]) if written is not None
+                           else facet_counts[name])
+                for name in facets or ()
+            },
         }
 
     def _complete_first(self, body, complete, start, end):
@@ -434,7 +434,8 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
         self._ensure_setup()
         if plan.parsed is not None and plan.parsed.is_empty:
             return []
-        scored, complete, field_filters = self._parts(plan)
+        parsed, expansions, _ = self._bound(plan)
+        scored, complete, _, field_filters = self._parts(plan, parsed, expansions)
         every_filter = list(field_filters.values())
         ranked = plan.parsed is not None and not sort_by
         queries = [scored]
@@ -502,32 +503,14 @@ class ArabicOpenSearchBackend(OpenSearchSearchBackend):
 
     def more_like_this(self, model_instance, additional_query_string=None, start_offset=0, end_offset=None,
                        models=None, limit_to_registered_models=None, result_class=None, **kwargs):
-        """Haystack's more-like-this, answered by ``related.related_articles``."""
+        """Haystack's more-like-this; for articles, answered by ``related.related_articles``, as on Whoosh."""
+        self._ensure_setup()
+        if model_instance._meta.label != "articles.Article" or additional_query_string not in (None, "", "*"):
+            return generic_more_like_this(self, model_instance, additional_query_string, start_offset, end_offset,
+                                          models, limit_to_registered_models, result_class)
         from articles.search.related import related_results
 
         return related_results(model_instance, start_offset, end_offset, result_class)
-
-
-class TermStatistics:
-    """The two counts story grouping reads of an index: articles, and articles with a term."""
-
-    def __init__(self, backend):
-        self.backend = backend
-
-    def doc_count(self):
-        return self.backend.conn.count(index=self.backend.index_name, params={"preference": READ_PREFERENCE})["count"]
-
-    def doc_frequency(self, fieldname, text):
-        body = {"query": {"term": {fieldname: text}}}
-        return self.backend.conn.count(index=self.backend.index_name, body=body,
-                                       params={"preference": READ_PREFERENCE})["count"]
-
-    def first_with(self, fieldname, text):
-        """The database pk of an article whose ``fieldname`` has ``text``, or None."""
-        body = {"query": {"term": {fieldname: text}}, "size": 1, "_source": [DJANGO_ID], "sort": [SCORE_TIEBREAK]}
-        hits = self.backend.conn.search(index=self.backend.index_name, body=body,
-                                        params={"preference": READ_PREFERENCE})["hits"]["hits"]
-        return int(hits[0]["_source"][DJANGO_ID]) if hits else None
 
 
 class OpenSearchWriteSession:
@@ -555,12 +538,6 @@ class OpenSearchWriteSession:
     def __exit__(self, exc_type, exc, traceback):
         # What was written is in the database already: make it searchable.
         self.backend.refresh()
-
-
-def _and_parts(query):
-    if query is None:
-        return []
-    return list(query.subqueries) if isinstance(query, wq.And) else [query]
 
 
 def _value_counts(buckets):

@@ -27,6 +27,8 @@ def expand_prefix(stats, fieldname, prefix, limit=MAX_PREFIX_TERMS):
     """
     key = ("prefix", fieldname, prefix, limit)
     cache = stats._cache
+    if key not in cache and hasattr(stats, "most_frequent_with_prefix"):  # the cluster ranks its own terms
+        cache[key] = stats.most_frequent_with_prefix(fieldname, prefix, limit)
     if key not in cache:
         reader = stats.searcher.reader()
         words = ((info.doc_frequency(), text) for text, info in reader.iter_prefix(fieldname, prefix))

@@ -37,7 +37,7 @@ def related_results(article, start_offset=0, end_offset=None, result_class=None)
 
 def related_articles(article, limit=5):
     backend = connections["default"].get_backend()
-    if not hasattr(backend, "stats"):
+    if hasattr(backend, "related_pks"):
         return _related_on_cluster(backend, article, limit)
     stats = backend.stats()
     searcher = stats.searcher

@@ -85,10 +85,10 @@ def suggest_query(parsed):
         replacement = None
         known = searcher.doc_frequency(fieldname, word)
         if known < COMMON_ENOUGH:
-            if hasattr(backend, "stats"):
-                replacement = _best_candidate(searcher, fieldname, word, known)
-            else:
+            if hasattr(backend, "close_terms"):  # the cluster's term suggester
                 replacement = _best_on_cluster(backend, word, known)
+            else:
+                replacement = _best_candidate(searcher, fieldname, word, known)
         if replacement:
             words.append(written_form(searcher, fieldname, replacement))
             changed = True

@@ -61,6 +61,10 @@ public final class ClusterNode {
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
             // No security plugin here; loopback only.
             .put("action.destructive_requires_name", false)
+            // A search of 20 prefixes, each bound to its 40 most frequent
+            // words in two fields (articles/search/prefixes.py), scores 1,600
+            // terms; the default allows 1,024 in a whole query.
+            .put("indices.query.bool.max_clause_count", 4096)
             .build();
         Environment environment = InternalSettingsPreparer.prepareEnvironment(
             settings, Collections.emptyMap(), home.resolve("config"), () -> "node-" + number);
