@@ -190,9 +190,13 @@ def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monk
         if committing.is_set():
             records_during_commit.append(count)
 
-    job = import_records(tmp_path, "a.jsonl", records(60), batch_size=10, on_stage=stages.append, on_records=on_records)
+    # Batches of 20 are written in chunks of 10: a commit starts between two chunks.
+    job = import_records(tmp_path, "a.jsonl", records(60), batch_size=20, on_stage=stages.append, on_records=on_records)
     assert len(records_during_commit) >= 2  # batches saved while the index committed
     assert any(stage.endswith("; the import goes on") for stage in stages)
+    # Nothing opens a writer (and waits for the lock) while the commit runs.
+    assert not [after for before, after in zip(stages, stages[1:])
+                if before.endswith("; the import goes on") and after == "waiting for the index write lock"]
     assert ImportJob.objects.get(pk=job.pk).imported == 60
     assert not Article.objects.filter(index_pending=True).exists()
     assert search_articles("خبر", highlight=False).total == 60

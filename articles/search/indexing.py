@@ -114,13 +114,12 @@ class IndexQueue:
 
     def _write(self, wait=False):
         """Index what is pending; while a commit runs, only when ``wait`` (or far too much waits)."""
-        if not self.pending:
-            return
-        if self.committing is not None:
-            if self.committing.running() and not wait and len(self.pending) < self.commit_every:
-                return
-            self._finish_commit()
         while self.pending:
+            # A chunk may start a commit: what follows it waits here, not for the write lock.
+            if self.committing is not None:
+                if self.committing.running() and not wait and len(self.pending) < self.commit_every:
+                    return
+                self._finish_commit()
             chunk, self.pending = self.pending[:self.load_batch], self.pending[self.load_batch:]
             self._write_chunk(chunk)
 
