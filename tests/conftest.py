@@ -126,3 +126,22 @@ def researcher_client(db, django_user_model):
 @pytest.fixture
 def archive_admin_client(db, django_user_model):
     return _client_with_role(django_user_model, "archive admin")
+
+
+REFUSED_MARK = "مرفوض"
+
+
+@pytest.fixture
+def index_refuses_marked_articles(monkeypatch):
+    """The index refuses (cannot prepare) any article whose body holds REFUSED_MARK."""
+    from articles.search_indexes import ArticleIndex
+
+    original = ArticleIndex.prepare_category
+
+    def refusing(self, article):
+        if REFUSED_MARK in article.body:
+            raise ValueError("cannot index this one")
+        return original(self, article)
+
+    monkeypatch.setattr(ArticleIndex, "prepare_category", refusing)
+    return REFUSED_MARK

@@ -160,18 +160,8 @@ def test_a_record_the_database_refuses_fails_alone(db, tmp_path, monkeypatch):
     assert search_articles("افتتاح").total == Article.objects.count() == 5
 
 
-def test_a_record_the_index_refuses_fails_alone(db, tmp_path, monkeypatch):
+def test_a_record_the_index_refuses_fails_alone(db, tmp_path, index_refuses_marked_articles):
     """An article that cannot be indexed is not kept either: the index and the database stay equal."""
-    from articles.search_indexes import ArticleIndex
-
-    original = ArticleIndex.prepare_category
-
-    def refusing(self, article):
-        if "مرفوض" in article.body:
-            raise ValueError("cannot index this one")
-        return original(self, article)
-
-    monkeypatch.setattr(ArticleIndex, "prepare_category", refusing)
     (tmp_path / "batch.jsonl").write_bytes(jsonl(*[{"text": story(n, "مرفوض" if n == 2 else "")} for n in range(4)]))
     from articles.importing.pipeline import import_paths
 

@@ -202,23 +202,16 @@ def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monk
     assert search_articles("خبر", highlight=False).total == 60
 
 
-def test_a_refused_record_of_a_file_that_ends_while_a_commit_runs_still_fails_alone(db, tmp_path, monkeypatch):
+def test_a_refused_record_of_a_file_that_ends_while_a_commit_runs_still_fails_alone(
+    db, tmp_path, monkeypatch, index_refuses_marked_articles
+):
     import threading
 
     from articles.search import backend as search_backend
     from articles.search import indexing
-    from articles.search_indexes import ArticleIndex
 
     monkeypatch.setattr(indexing, "COMMIT_EVERY", 5)
     monkeypatch.setattr(indexing, "LOAD_BATCH", 5)
-    original_category = ArticleIndex.prepare_category
-
-    def refusing(self, article):
-        if "مرفوض" in article.body:
-            raise ValueError("cannot index this one")
-        return original_category(self, article)
-
-    monkeypatch.setattr(ArticleIndex, "prepare_category", refusing)
     second_file_done, original_exit = threading.Event(), search_backend.WriteSession.__exit__
 
     def slow_exit(session, *exc_info):
@@ -229,7 +222,7 @@ def test_a_refused_record_of_a_file_that_ends_while_a_commit_runs_still_fails_al
     monkeypatch.setattr(search_backend.WriteSession, "__exit__", slow_exit)
     first = [dict(r) for r in records(5, seed=1)]
     second = [dict(r) for r in records(3, seed=2)]
-    second[1]["text"] += " مرفوض"
+    second[1]["text"] += " " + index_refuses_marked_articles
     for name, items in (("a.jsonl", first), ("b.jsonl", second)):
         (tmp_path / name).write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items), encoding="utf-8")
 
