@@ -150,6 +150,13 @@ SINGLE_LETTER_PREFIXES = ("و", "ف", "ب", "ل", "ك")
 # joins them at query time, on corpus statistics.
 SUFFIXES = tuple(normalise(s) for s in ("ها", "ات", "ون", "ين"))
 MIN_STEM = 2
+# A single letter is cut as a clitic only where the stem keeps three letters,
+# an Arabic root's length. Cut from a five-letter word whose last two are a
+# suffix, it mostly cut the word's own letter: بحرين -> حر, كلمات -> لم,
+# وحدات -> حد, كليات -> لي, while their ال forms stem to بحر, كلم, وحد, كلي.
+# The clitic then stays on the rarer words that do have one (وقوات -> وقو);
+# ``stem_readings`` looks for those too.
+MIN_CLITIC_STEM = 3
 
 
 def strip_prefix(word):
@@ -199,7 +206,12 @@ def stem(word):
     """
     if not word or word.isdigit() or word.isascii():
         return word
-    return strip_suffixes(strip_prefix(word))
+    cut = strip_prefix(word)
+    stemmed = strip_suffixes(cut)
+    if len(stemmed) < MIN_CLITIC_STEM and len(word) - len(cut) == 1:
+        # بحرين is not ب + حرين: its stem is that of البحرين (بحر), not حر.
+        return strip_suffixes(word)
+    return stemmed
 
 
 def stem_readings(word):

@@ -87,6 +87,11 @@ STEM_CASES = [
     (["كتب", "تب"], False),
     (["وقت", "قت"], False),
     (["فكر", "كر"], False),
+    # a first letter is cut only where three letters remain: بحرين is not ب + حرين
+    (["بحرين", "البحرين", "وبحرين"], True),
+    (["كلمات", "الكلمات", "بالكلمات"], True),
+    (["وحدات", "الحد"], False),
+    (["لحظات", "الحظ"], False),
 ]
 
 

@@ -86,6 +86,12 @@ ARTICLES = {
     "bahr_2": "ارتفعت أمواج البحر الأحمر، وحذر خفر السواحل من ركوب البحر",
     "zaytun": "بدأ موسم قطف الزيتون في منطقة الجوف",
     "zayt": "ارتفعت أسعار الزيت النباتي في الأسواق",
+    "kalimat": "ألقى الوزير كلمات قصيرة في حفل التخرج",
+    "kulliyat": "افتتحت الجامعة كليات جديدة للطب والهندسة",
+    "wahadat": "وصلت وحدات الدفاع المدني إلى موقع الحادث",
+    "hadd": "رفعت الوزارة الحد الأدنى للأجور",
+    "lahazat": "مرت لحظات صعبة على الركاب قبل هبوط الطائرة",
+    "hazz": "ابتسم الحظ للفريق في المباراة الأخيرة",
 }
 
 
@@ -126,7 +132,12 @@ SAME_WORD = [
     ("النصر", "nusra_1", False), ("النصرة", "nasr_1", False), ("النصرة", "nusra_2", True),
     ("الخارجية", "kharij_1", False), ("خارج", "kharijiya_1", False), ("خارج", "kharij_2", True),
     ("الأهلي", "ahliya_1", False), ("الأهلية", "ahli_1", False), ("الأهلية", "ahliya_2", True),
-    # a word whose ين/ون is its own letters, not a plural ending, is not the shorter word
+    # a five-letter word keeps a first letter that is its own (كلمات is not ك + لمات):
+    # it finds its ال form, and not the two-letter word left after cutting it
+    ("الكلمات", "kalimat", True), ("الكليات", "kulliyat", True), ("الوحدات", "wahadat", True),
+    ("اللحظات", "lahazat", True), ("الحد", "wahadat", False), ("الحد", "hadd", True),
+    ("الحظ", "lahazat", False), ("الحظ", "hazz", True), ("بحرين", "bahrain_1", True),
+    ("بحرين", "bahr_1", False),
     # names in several spellings
     ("ترامب", "trump_2", True), ("ترمب", "trump_1", True),
     ("نتنياهو", "netanyahu_2", True), ("نتانياهو", "netanyahu_1", True),
