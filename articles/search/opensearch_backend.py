@@ -5,7 +5,7 @@ Built on django-haystack-opensearch (opensearch-py), subclassed:
   normalised surface words and, in ``<name>_stem``, the light stems (a ``_``
   keeps each stop word's place, dropped by the cluster's analyzer so stem
   positions match Whoosh's). The cluster only splits on whitespace.
-- Scores are Whoosh's BM25 (k1 1.2, b 0.75, Whoosh's idf) through a scripted
+- Scores are ranking.py's BM25 (k1 1.2, b 0.75, Lucene's idf) through a scripted
   similarity, and searches run as ``dfs_query_then_fetch``, so a score does
   not depend on which shard holds an article.
 - ``ArabicSearchQuery`` builds the same ``SearchPlan`` for both engines; here
@@ -49,11 +49,12 @@ from articles.text import is_stopword, stem
 
 # Keeps a stop word's position in the stem field; the cluster drops it.
 STOP_PLACEHOLDER = "_"
-# Whoosh's BM25F as ranking.py computes it: idf = log(N / (df + 1)) + 1.
+# BM25 as ranking.py computes it: idf = log(1 + (N - df + 0.5) / (df + 0.5)).
 WHOOSH_BM25 = {
     "type": "scripted",
     "weight_script": {
-        "source": "double idf = Math.log(field.docCount / (term.docFreq + 1.0)) + 1.0; return query.boost * idf;"
+        "source": ("double idf = Math.log(1.0 + (field.docCount - term.docFreq + 0.5) / (term.docFreq + 0.5));"
+                   " return query.boost * idf;")
     },
     "script": {
         "source": (

@@ -17,7 +17,7 @@ from articles.search.analysis import STEM_SUFFIX
 from articles.search.expansion import expand_query
 from articles.search.prefixes import bind_prefixes
 from articles.search.query import SURFACE_BOOST, content_groups
-from articles.search.ranking import _clause_terms, _expansion_terms
+from articles.search.ranking import _clause_terms, _expansion_terms, term_per_reading
 from articles.text import is_stopword, stem
 
 
@@ -68,7 +68,7 @@ class PlanQueries:
         terms = _clause_terms(field, clause)
         if clause.kind == "word" and not as_written:
             terms = terms + _expansion_terms(field, (expansions or {}).get(clause.words[0]))
-        return self._terms_query(terms, scored)
+        return self._terms_query(term_per_reading(terms), scored)
 
     def group_query(self, group, expansions=None, scored=True):
         clauses = [self.word_clause(clause, expansions, scored=scored) for clause in group]

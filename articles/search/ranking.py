@@ -7,10 +7,17 @@ postings are read a block at a time and scored in one tight loop, which also
 yields the exact number of matches and which words each article matched,
 for "all words first" and for the count the page shows.
 
-The score is Whoosh's (and Lucene's) BM25, k1 1.2, b 0.75, with Whoosh's
-idf. Each word scores its light stem plus ``SURFACE_WEIGHT`` times its exact
-normalised form, so an exact match outranks a stem match; phrases and
-prefixes are scored by Whoosh (they need positions or term expansion).
+The score is BM25, k1 1.2, b 0.75, with Lucene's idf, log(1 + (N - df +
+0.5) / (df + 0.5)): a word in most articles adds almost nothing, where
+Whoosh's idf, log(N / (df + 1)) + 1, gave it at least 1. Each word scores its
+light stem plus ``SURFACE_WEIGHT`` times its exact normalised form, so an
+exact match outranks a stem match. A word's stem readings (``stem_readings``:
+وظيفة may be ظيفه or وظيفه in the index) are one term, their counts summed,
+as Lucene scores synonyms: an article with both is not counted twice for one
+word. On bench/retrieval.py the two together raised MRR@10 on the tuning
+halves (xquad_plus_news +0.4 points, xquad_ar +0.2) and on the held-out ones.
+Phrases and prefixes are scored by Whoosh (they need positions or term
+expansion).
 """
 
 import math
@@ -385,12 +392,22 @@ def _word_terms(fieldname, word, expansion=None):
     if expansion is not None and (expansion.own_forms or expansion.unlike_forms):
         match = StemMatch(fieldname, readings, tuple(expansion.own_forms), tuple(expansion.unlike_forms))
         return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, match, 1.0)]
-    return [(fieldname, word, SURFACE_WEIGHT)] + [(fieldname + STEM_SUFFIX, s, 1.0) for s in readings]
+    if len(readings) > 1:
+        return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, StemMatch(fieldname, readings), 1.0)]
+    return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, readings[0], 1.0)]
+
+
+def term_per_reading(terms):
+    """``terms`` with each word's stem readings as terms of their own, for an engine that
+    takes only single terms (the cluster: opensearch_plan.py)."""
+    return [(field, reading, weight) for field, text, weight in terms
+            for reading in (text.readings if isinstance(text, StemMatch) else (text,))]
 
 
 def _idf(stats, found):
-    """Whoosh's idf, log(N / (df + 1)) + 1, of a term found in ``found`` articles (deleted ones included)."""
-    return math.log(stats.size / (found + 1)) + 1
+    """Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)), of a term found in ``found`` articles
+    (deleted ones included)."""
+    return math.log(1 + (stats.size - found + 0.5) / (found + 0.5))
 
 
 def _expansion_terms(fieldname, expansion):
