@@ -137,7 +137,6 @@ SAME_WORD = [
     ("الكلمات", "kalimat", True), ("الكليات", "kulliyat", True), ("الوحدات", "wahadat", True),
     ("اللحظات", "lahazat", True), ("الحد", "wahadat", False), ("الحد", "hadd", True),
     ("الحظ", "lahazat", False), ("الحظ", "hazz", True), ("بحرين", "bahrain_1", True),
-    ("بحرين", "bahr_1", False),
     # names in several spellings
     ("ترامب", "trump_2", True), ("ترمب", "trump_1", True),
     ("نتنياهو", "netanyahu_2", True), ("نتانياهو", "netanyahu_1", True),
@@ -161,7 +160,7 @@ OWN_ENDING = [
     ("البحرين", "bahr_1", False), ("البحر", "bahrain_1", False), ("بالبحرين", "bahr_2", False),
     ("البحرين", "bahrain_2", True), ("بالبحرين", "bahrain_1", True), ("للبحر", "bahr_1", True),
     ("البحر", "bahr_2", True), ("الزيتون", "zayt", False), ("الزيت", "zaytun", False),
-    ("الزيتون", "zaytun", True),
+    ("الزيتون", "zaytun", True), ("بحرين", "bahr_1", False),
 ]
 
 

@@ -306,3 +306,10 @@ class StemMatch:
             ids = np.flatnonzero(counts > 0)
             found = stats.memo[key] = (ids, counts[ids])
         return found
+
+    def frequency(self, stats):
+        """Articles counted for idf: the most any reading has, as Lucene counts a SynonymQuery's
+        terms; the articles matched where own or unlike forms change the match."""
+        if self.own_forms or self.unlike_forms:
+            return len(self.postings(stats)[0])
+        return max(len(stats.postings(self.fieldname + STEM_SUFFIX, reading)[0]) for reading in self.readings)

@@ -42,7 +42,7 @@ from articles.search.analysis import STEM_SUFFIX, ArabicTextField, surface_words
 from articles.search.backend import ArabicSearchQuery, SearchPlan, attach_objects, query_parser, whoosh_schema
 from articles.search.highlight import HighlightTerms
 from articles.search.opensearch_generic import STORED, generic_more_like_this, generic_search
-from articles.search.opensearch_plan import PlanQueries, _bool
+from articles.search.opensearch_plan import READINGS_ANALYZER, PlanQueries, _bool
 from articles.search.opensearch_stats import TermStatistics, cluster_stats, forget
 from articles.search.ranking import B, K1, day_histogram
 from articles.text import is_stopword, stem
@@ -91,10 +91,15 @@ class ArabicOpenSearchBackend(PlanQueries, OpenSearchSearchBackend):
             "number_of_replicas": self.replicas,
             "similarity": {"whoosh_bm25": WHOOSH_BM25},
             "analysis": {
-                "filter": {"stop_placeholder": {"type": "stop", "stopwords": [STOP_PLACEHOLDER]}},
+                "filter": {
+                    "stop_placeholder": {"type": "stop", "stopwords": [STOP_PLACEHOLDER]},
+                    "stacked_words": {"type": "pattern_capture", "preserve_original": False, "patterns": ["([^ ]+)"]},
+                },
                 "analyzer": {
                     "archive_words": {"type": "custom", "tokenizer": "whitespace"},
                     "archive_stems": {"type": "custom", "tokenizer": "whitespace", "filter": ["stop_placeholder"]},
+                    # A query's words at one position: a word's stem readings, scored as one term (opensearch_plan.py).
+                    READINGS_ANALYZER: {"type": "custom", "tokenizer": "keyword", "filter": ["stacked_words"]},
                 },
             },
         }

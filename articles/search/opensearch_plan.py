@@ -14,11 +14,15 @@ from haystack.exceptions import SearchBackendError
 from whoosh import query as wq
 
 from articles.search.analysis import STEM_SUFFIX
-from articles.search.expansion import expand_query
+from articles.search.expansion import StemMatch, expand_query
 from articles.search.prefixes import bind_prefixes
 from articles.search.query import SURFACE_BOOST, content_groups
-from articles.search.ranking import _clause_terms, _expansion_terms, term_per_reading
+from articles.search.ranking import _clause_terms, _expansion_terms
 from articles.text import is_stopword, stem
+
+# The index's analyzer that puts a query's words at one position (opensearch_backend.py):
+# a match query through it is Lucene's SynonymQuery, one term with the readings' counts summed.
+READINGS_ANALYZER = "archive_readings"
 
 
 def _bool(**parts):
@@ -42,10 +46,14 @@ class PlanQueries:
         if not scored:
             by_field = {}
             for field, text, _ in terms:
-                by_field.setdefault(field, []).append(text)
+                by_field.setdefault(field, []).extend(text.readings if isinstance(text, StemMatch) else [text])
             clauses = [{"terms": {field: texts}} for field, texts in by_field.items()]
         else:
-            clauses = [{"term": {field: {"value": text, "boost": weight}}} for field, text, weight in terms]
+            clauses = [
+                {"match": {field: {"query": " ".join(text.readings), "analyzer": READINGS_ANALYZER, "boost": weight}}}
+                if isinstance(text, StemMatch) else {"term": {field: {"value": text, "boost": weight}}}
+                for field, text, weight in terms
+            ]
         return clauses[0] if len(clauses) == 1 else _bool(should=clauses, minimum_should_match=1)
 
     def word_clause(self, clause, expansions=None, as_written=False, scored=True):
@@ -68,7 +76,7 @@ class PlanQueries:
         terms = _clause_terms(field, clause)
         if clause.kind == "word" and not as_written:
             terms = terms + _expansion_terms(field, (expansions or {}).get(clause.words[0]))
-        return self._terms_query(term_per_reading(terms), scored)
+        return self._terms_query(terms, scored)
 
     def group_query(self, group, expansions=None, scored=True):
         clauses = [self.word_clause(clause, expansions, scored=scored) for clause in group]

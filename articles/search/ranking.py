@@ -13,9 +13,10 @@ Whoosh's idf, log(N / (df + 1)) + 1, gave it at least 1. Each word scores its
 light stem plus ``SURFACE_WEIGHT`` times its exact normalised form, so an
 exact match outranks a stem match. A word's stem readings (``stem_readings``:
 وظيفة may be ظيفه or وظيفه in the index) are one term, their counts summed,
-as Lucene scores synonyms: an article with both is not counted twice for one
-word. On bench/retrieval.py the two together raised MRR@10 on the tuning
-halves (xquad_plus_news +0.4 points, xquad_ar +0.2) and on the held-out ones.
+as Lucene scores synonyms (the cluster runs Lucene's SynonymQuery): an
+article with both is not counted twice for one word, and the term's document
+frequency is the largest of theirs. On bench/retrieval.py the two together
+raised MRR@10 on the tuning halves (xquad_plus_news +0.4 points, xquad_ar +0.2) and on the held-out ones.
 Phrases and prefixes are scored by Whoosh (they need positions or term
 expansion).
 """
@@ -384,13 +385,6 @@ def _word_terms(fieldname, word, expansion=None):
     return [(fieldname, word, SURFACE_WEIGHT), (fieldname + STEM_SUFFIX, readings[0], 1.0)]
 
 
-def term_per_reading(terms):
-    """``terms`` with each word's stem readings as terms of their own, for an engine that
-    takes only single terms (the cluster: opensearch_plan.py)."""
-    return [(field, reading, weight) for field, text, weight in terms
-            for reading in (text.readings if isinstance(text, StemMatch) else (text,))]
-
-
 def _idf(stats, found):
     """Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)), of a term found in ``found`` articles
     (deleted ones included)."""
@@ -449,9 +443,14 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, ex
                 else:  # a prefix bound to its most frequent words (prefixes.py): all count as written
                     own = terms = _clause_terms(fieldname, clause)
                 for number, (field, text, weight) in enumerate(terms):
-                    ids, freqs = text.postings(stats) if isinstance(text, StemMatch) else stats.postings(field, text)
+                    if isinstance(text, StemMatch):
+                        ids, freqs = text.postings(stats)
+                        found = text.frequency(stats) if len(ids) else 0
+                    else:
+                        ids, freqs = stats.postings(field, text)
+                        found = len(ids)
                     if len(ids):
-                        scale = _idf(stats, len(ids)) * weight * (K1 + 1)
+                        scale = _idf(stats, found) * weight * (K1 + 1)
                         scores[ids] += scale * freqs / (freqs + stats.norms(field)[ids])
                         masks[ids] |= bit
                         if number < len(own):
