@@ -426,6 +426,23 @@ def test_the_archive_codec_writes_whooshs_postings_byte_for_byte_on_commit_and_o
     assert merged["merged-ours"] == merged["merged-whoosh"]
 
 
+def test_a_word_found_once_is_indexed_with_whooshs_encoding_of_its_position():
+    """Positions of words found once come from a cache: they must decode to each word's own positions."""
+    from articles.search.analysis import ArabicStemField, ArabicTextField, stem_words, surface_words
+
+    texts = [" ".join(random.Random(seed).choice(WORDS) for _ in range(30)) + " كلمة فريدة" for seed in range(5)]
+    for field, positioned in ((ArabicTextField(), lambda t: enumerate(surface_words(t))), (ArabicStemField(), stem_words)):
+        for text in texts * 2:  # the second time from the cache
+            expected = {}
+            for position, word in positioned(text):
+                expected.setdefault(word.encode("utf-8"), []).append(position)
+            postings = {word: field.format.decode_positions(value) for word, _, _, value in field.index(text)}
+            assert postings == expected
+            assert any(len(positions) == 1 for positions in postings.values())
+            if isinstance(field, ArabicTextField):
+                assert any(len(positions) > 1 for positions in postings.values())
+
+
 def test_an_index_written_before_the_pk_column_still_finds_every_article_and_gains_it(db, search_index):
     """Archives indexed by an earlier version: their segments have no pk column until they are rewritten."""
     from whoosh import index as whoosh_index
