@@ -71,12 +71,14 @@ class WordExpansion:
 
 def association(stats, field, a, b):
     """Xu and Croft's em of two terms of ``field`` over the archive's articles."""
-    if hasattr(stats, "co_occurrence"):  # the cluster counts them itself
-        return _em(stats, *stats.co_occurrence(field, a, b))
-    return _association(stats, stats.postings(field, a)[0], stats.postings(field, b)[0])
+    return forms_association(stats, (field, [a]), (field, [b]))
 
 
-def _association(stats, ids_a, ids_b):
+def forms_association(stats, a, b):
+    """Xu and Croft's em of two words given as (field, [terms]): an article has a word when it has any of its terms."""
+    if hasattr(stats, "co_occurrence"):  # the cluster counts them itself, in one request
+        return _em(stats, *stats.co_occurrence(a, b))
+    ids_a, ids_b = _forms_postings(stats, *a), _forms_postings(stats, *b)
     both = len(np.intersect1d(ids_a, ids_b, assume_unique=True)) if len(ids_a) and len(ids_b) else 0
     return _em(stats, len(ids_a), len(ids_b), both)
 
@@ -118,8 +120,10 @@ def is_name_like(stats, fieldname, word):
 
 
 def _forms_postings(stats, fieldname, forms):
-    """Article numbers having any of ``forms`` (surface words)."""
+    """Article numbers having any of ``forms`` (terms of ``fieldname``)."""
     found = [stats.postings(fieldname, form)[0] for form in forms if _frequency(stats, fieldname, form)]
+    if len(found) == 1:
+        return found[0]
     return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int32)
 
 
@@ -135,11 +139,6 @@ def has_own_ending(stats, fieldname, core):
     below ``ASSOCIATION_THRESHOLD``). Both are asked, so a small archive that
     happens to hold one case ending of a plural does not split it.
     """
-    if not hasattr(stats, "postings"):
-        # The cluster's statistics count documents but hand out no article
-        # lists to compare the two words' articles: there the ending stays a
-        # plural ending, as before.
-        return False
     key = ("own ending", fieldname, core)
     if key in stats.memo:
         return stats.memo[key]
@@ -148,13 +147,14 @@ def has_own_ending(stats, fieldname, core):
         shorter = core[: -len(ending)]
         if not core.endswith(ending) or strip_suffixes(core) != shorter:
             continue
+        twin_forms = [form for t in twins for form in clitic_forms(shorter + t)]
+        _prefetch(stats, fieldname, clitic_forms(core) + twin_forms)
         forms = _existing_forms(stats, fieldname, core)
         own = sum(_frequency(stats, fieldname, form) for form in forms)
-        twin = sum(_frequency(stats, fieldname, form) for t in twins for form in clitic_forms(shorter + t))
+        twin = sum(_frequency(stats, fieldname, form) for form in twin_forms)
         if own and twin < TWIN_SHARE * own:
-            ids_word = _forms_postings(stats, fieldname, forms)
-            ids_shorter = _forms_postings(stats, fieldname, clitic_forms(shorter))
-            verdict = _association(stats, ids_word, ids_shorter) < ASSOCIATION_THRESHOLD
+            shorter_forms = (fieldname, clitic_forms(shorter))
+            verdict = forms_association(stats, (fieldname, forms), shorter_forms) < ASSOCIATION_THRESHOLD
         break
     stats.memo[key] = verdict
     return verdict
@@ -235,11 +235,9 @@ def expand_word(stats, fieldname, word):
         readings = stem_readings(word)
         own_stem = readings[0]
         expansion.own_forms, expansion.unlike_forms = _stem_split(stats, fieldname, word, readings)
-        own_ids = None
         if expansion.own_forms:
             # البحرين: its related forms are its own (البحريني), not the shorter word's.
-            own_ids = _forms_postings(stats, fieldname, expansion.own_forms)
-            own = len(own_ids)
+            own = sum(_frequency(stats, fieldname, form) for form in expansion.own_forms)
             candidates = set().union(*(related_stems(core) for core in _cores(word))) - set(readings)
         else:
             own = sum(_frequency(stats, stem_field, reading) for reading in readings)
@@ -247,8 +245,8 @@ def expand_word(stats, fieldname, word):
         for candidate in sorted(candidates):
             if not _frequency(stats, stem_field, candidate):
                 continue
-            if own_ids is not None:
-                strength = _association(stats, own_ids, stats.postings(stem_field, candidate)[0])
+            if expansion.own_forms:
+                strength = forms_association(stats, (fieldname, expansion.own_forms), (stem_field, [candidate]))
             else:
                 strength = max(association(stats, stem_field, reading, candidate) for reading in readings)
             # A word the archive lacks takes its related forms as they are.

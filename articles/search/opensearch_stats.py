@@ -98,14 +98,16 @@ class ClusterStats:
     def _search(self, body):
         return self.backend.conn.search(index=self.backend.index_name, body=body, params=self.searcher._params())
 
-    def co_occurrence(self, fieldname, a, b):
-        """(articles with ``a``, with ``b``, with both) in ``fieldname``."""
-        term_a, term_b = {"term": {fieldname: a}}, {"term": {fieldname: b}}
+    def co_occurrence(self, a, b):
+        """(articles with ``a``, with ``b``, with both), each a word given as (field, [terms]):
+        an article has it when it has any of the terms."""
+        (field_a, terms_a), (field_b, terms_b) = a, b
+        has_a, has_b = {"terms": {field_a: list(terms_a)}}, {"terms": {field_b: list(terms_b)}}
         raw = self._search({
             "size": 0, "track_total_hits": False,
-            "query": {"bool": {"should": [term_a, term_b], "minimum_should_match": 1}},
-            "aggs": {"a": {"filter": term_a}, "b": {"filter": term_b},
-                     "both": {"filter": {"bool": {"filter": [term_a, term_b]}}}},
+            "query": {"bool": {"should": [has_a, has_b], "minimum_should_match": 1}},
+            "aggs": {"a": {"filter": has_a}, "b": {"filter": has_b},
+                     "both": {"filter": {"bool": {"filter": [has_a, has_b]}}}},
         })["aggregations"]
         return raw["a"]["doc_count"], raw["b"]["doc_count"], raw["both"]["doc_count"]
 
