@@ -5,6 +5,7 @@ The rest of the suite runs on the cluster too with ``--search-engine=opensearch`
 """
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -26,7 +27,9 @@ from tests.conftest import opensearch_connection
 pytestmark = [pytest.mark.opensearch, pytest.mark.django_db(transaction=True)]
 
 CLUSTER = [sys.executable, str(REPO / "opensearch" / "cluster.py")]
-NODE_URLS = ["http://127.0.0.1:9200", "http://127.0.0.1:9201", "http://127.0.0.1:9202"]
+# The nodes `make opensearch` started (OPENSEARCH_HTTP_PORT moves them, as it moves cluster.py's).
+HTTP_PORT = int(os.environ.get("OPENSEARCH_HTTP_PORT", "9200"))
+NODE_URLS = [f"http://127.0.0.1:{HTTP_PORT + number}" for number in range(3)]
 TOWNS = ["الرياض", "جدة", "مكة", "الدمام", "أبها", "تبوك"]
 
 

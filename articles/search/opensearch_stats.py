@@ -25,6 +25,8 @@ import time
 
 from haystack.constants import DJANGO_ID
 
+from articles.search.opensearch_generic import READ_PREFERENCE, SCORE_TIEBREAK
+
 STATS_SECONDS = 30.0
 # Terms each shard considers before the most frequent are picked: enough for
 # the counts of the top terms of a prefix to be exact on an archive's vocabulary.
@@ -66,8 +68,6 @@ class TermStatistics:
         self.backend = backend
 
     def _params(self):
-        from articles.search.opensearch_backend import READ_PREFERENCE
-
         return {"preference": READ_PREFERENCE}
 
     def doc_count(self):
@@ -79,11 +79,8 @@ class TermStatistics:
 
     def first_with(self, fieldname, text):
         """The database pk of an article whose ``fieldname`` has ``text``, or None."""
-        from articles.search.opensearch_backend import SCORE_TIEBREAK
-
         body = {"query": {"term": {fieldname: text}}, "size": 1, "_source": [DJANGO_ID], "sort": [SCORE_TIEBREAK]}
-        hits = self.backend.conn.search(index=self.backend.index_name, body=body,
-                                        params=self._params())["hits"]["hits"]
+        hits = self.backend._search(body, scored=False)["hits"]["hits"]
         return int(hits[0]["_source"][DJANGO_ID]) if hits else None
 
 
@@ -99,7 +96,7 @@ class ClusterStats:
         self.created = time.monotonic()
 
     def _search(self, body):
-        return self.backend.conn.search(index=self.backend.index_name, body=body, params=self.searcher._params())
+        return self.backend._search(body, scored=False)
 
     def co_occurrence(self, a, b):
         """(articles with ``a``, with ``b``, with both), each a word given as (field, [terms]):
