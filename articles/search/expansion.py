@@ -238,7 +238,7 @@ def _spellings(stats, fieldname, word):
         return []
     found = []
     variants = [variant for variant in spelling_variants(word) if not is_stopword(variant)]
-    _prefetch(stats, fieldname, variants + ["ال" + variant for variant in variants])
+    _prefetch(stats, fieldname, variants + ["ال" + variant for variant in variants if not variant.startswith("ال")])
     for variant in variants:
         frequency = _frequency(stats, fieldname, variant)
         if frequency and is_name_like(stats, fieldname, variant):
