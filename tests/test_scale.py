@@ -374,6 +374,75 @@ def test_the_grouped_posting_pool_writes_the_segment_whoosh_s_own_pool_writes(tm
     assert len(ours) > 20 and sum(len(p) for p in ours.values()) > 300 * 20
 
 
+def _segment_files(ix):
+    """The postings and term table of an index's only segment, as bytes (file names carry a random id)."""
+    (segment,) = ix.refresh()._segments()
+    storage = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
+    return {ext: storage.open_file(segment.make_filename(ext)).read() for ext in (".pst", ".trm")}
+
+
+@pytest.mark.parametrize("limitmb", [0.05, 64])
+def test_the_archive_codec_writes_whooshs_postings_byte_for_byte_on_commit_and_on_merge(tmp_path, limitmb):
+    """The grouped field writer (a word at a time, lengths read whole) writes Whoosh's own blocks and term table."""
+    import shutil
+
+    from whoosh import fields, index
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from articles.search.codec import ArchiveCodec
+    from articles.search.pool import GroupedSegmentWriter
+
+    schema = fields.Schema(id=fields.ID(stored=True), text=fields.TEXT(), title=fields.TEXT(phrase=False),
+                           tag=fields.KEYWORD())
+    rng = random.Random(7)
+    documents = [(" ".join(rng.choice(WORDS) for _ in range(rng.randrange(5, 120))), " ".join(rng.sample(WORDS, 4)),
+                  rng.choice(["a", "b"])) for _ in range(400)]
+
+    def write(name, writer_class, codec, parts):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = index.create_in(str(folder), schema)
+        for part in parts:
+            writer = writer_class(ix, limitmb=limitmb, codec=codec, compound=False)
+            for n, (text, title, tag) in part:
+                writer.add_document(id=str(n), text=text, title=title, tag=tag)
+            writer.commit(merge=False)
+        return ix
+
+    whole = [list(enumerate(documents))]
+    ours = write("ours", GroupedSegmentWriter, ArchiveCodec(), whole)
+    whooshs = write("whoosh", SegmentWriter, W3Codec(compression=0), whole)
+    assert _segment_files(ours) == _segment_files(whooshs)
+    # A word with more postings than a block holds, so blocks follow one another.
+    assert sum(WORDS[0] in text.split() for text, _, _ in documents) > 128
+
+    thirds = [sorted(list(enumerate(documents))[k::3]) for k in range(3)]
+    merged = {}
+    for name, codec in (("merged-ours", ArchiveCodec()), ("merged-whoosh", W3Codec(compression=0))):
+        ix = write(name, SegmentWriter, W3Codec(compression=0), thirds)
+        assert len(ix._segments()) == 3
+        merging.optimise(ix, codec=codec)
+        merged[name] = _segment_files(ix)
+    assert merged["merged-ours"] == merged["merged-whoosh"]
+
+
+def test_a_word_found_once_is_indexed_with_whooshs_encoding_of_its_position():
+    """Positions of words found once come from a cache: they must decode to each word's own positions."""
+    from articles.search.analysis import ArabicStemField, ArabicTextField, stem_words, surface_words
+
+    texts = [" ".join(random.Random(seed).choice(WORDS) for _ in range(30)) + " كلمة فريدة" for seed in range(5)]
+    for field, positioned in ((ArabicTextField(), lambda t: enumerate(surface_words(t))), (ArabicStemField(), stem_words)):
+        for text in texts * 2:  # the second time from the cache
+            expected = {}
+            for position, word in positioned(text):
+                expected.setdefault(word.encode("utf-8"), []).append(position)
+            postings = {word: field.format.decode_positions(value) for word, _, _, value in field.index(text)}
+            assert postings == expected
+            assert any(len(positions) == 1 for positions in postings.values())
+            if isinstance(field, ArabicTextField):
+                assert any(len(positions) > 1 for positions in postings.values())
+
+
 def test_an_index_written_before_the_pk_column_still_finds_every_article_and_gains_it(db, search_index):
     """Archives indexed by an earlier version: their segments have no pk column until they are rewritten."""
     from whoosh import index as whoosh_index

@@ -132,6 +132,27 @@ def test_it_highlights_clitic_and_digit_variants():
     assert "<mark>للقوات</mark>" in html and "<mark>١٣</mark>" in html
 
 
+def test_it_marks_whole_written_words_only_and_every_time_they_occur():
+    """Each written word is judged whole, the same as word by word; the same word, written with marks, each time."""
+    import re
+
+    from articles.search.highlight import find_matches
+    from articles.text import WORD_RE, normalise
+
+    terms = HighlightTerms.from_query(parse_query("عين"))
+    text = "عينٌ ثم العينات وعينه ثم عين\u200c أخرى، ثم «عين» و عيـــن وعين عين"
+    html = highlight_text(text, terms)
+    assert "<mark>عينٌ</mark>" in html and "«<mark>عين</mark>»" in html and "<mark>عيـــن</mark>" in html
+    assert "<mark>وعينه" not in html and "وعينه" in html
+    written_words = re.finditer(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+", text)
+    one_by_one = [m.span() for m in written_words
+                  if any(terms.matches(word) for word in WORD_RE.findall(normalise(m.group())))]
+    assert find_matches(text, terms) == one_by_one and len(one_by_one) >= 5
+    # The same terms judge another text afresh (they remember words, not places).
+    assert highlight_text("لا شيء هنا", terms) == "لا شيء هنا"
+    assert highlight_text("عين", terms) == "<mark>عين</mark>"
+
+
 def test_it_escapes_html_while_highlighting():
     terms = HighlightTerms.from_query(parse_query("سوريا"))
     html = highlight_text("<script>alert(1)</script> سوريا & <b>", terms)

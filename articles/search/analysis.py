@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import TEXT
+from whoosh.formats import Positions
 
 from articles.text import is_stopword, normalise, stem, strip_prefix, tokenise
 
@@ -106,14 +107,30 @@ class StemAnalyzer(_WordAnalyzer):
         return strip_prefix(normalise(text))
 
 
+# Whoosh's ``Positions.encode`` of a word found once, by position: it pickles
+# a list per word of every document, and half of an article's words occur
+# once. Articles are a few thousand words long, so this stays small.
+_FOUND_ONCE = {}
+_FOUND_ONCE_LIMIT = 100_000
+
+
 def _postings(field, positioned_words):
     poses = defaultdict(list)
     for pos, word in positioned_words:
         poses[word].append(pos)
     encode = field.format.encode
     boost = field.format.field_boost
+    once = _FOUND_ONCE if type(field.format) is Positions else None
     for word, poslist in poses.items():
-        yield word.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
+        if once is not None and len(poslist) == 1:
+            value = once.get(poslist[0])
+            if value is None:
+                value = encode(poslist)
+                if len(once) < _FOUND_ONCE_LIMIT:
+                    once[poslist[0]] = value
+        else:
+            value = encode(poslist)
+        yield word.encode("utf-8"), len(poslist), len(poslist) * boost, value
 
 
 class ArabicTextField(TEXT):

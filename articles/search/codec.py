@@ -10,12 +10,27 @@ fields as zlib streams made with a small window and memory level (about ten
 times cheaper to start; ``zlib.decompress`` reads them as before). Segments
 record Whoosh's plain W3 codec, so they are read exactly as before and the
 index stays a plain Whoosh index.
+
+Writing a segment's postings was the other half of a commit: Whoosh's
+``add_postings`` handles each posting through four calls and looks up its
+document's field length one ``struct`` read at a time (an article gives
+some 450 postings). ``ArchiveFieldWriter`` reads each field's lengths whole
+once and adds a word's postings as a group, block by block; the blocks,
+their statistics and the term table are byte for byte Whoosh's.
 """
 
+import itertools
 import zlib
 
+import numpy as np
 from whoosh import columns
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocWriter
+from whoosh.codec.base import OutOfOrderError
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter, \
+    W3PostingsWriter, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+# Whoosh's one-byte field length, decoded; None where the byte is 0 (no length), as Whoosh reads it.
+_LENGTH_OF_BYTE = [None] + [byte_to_length(b) for b in range(1, 256)]
 
 
 def _quick_compress(data, level):
@@ -38,9 +53,135 @@ class _PerDocWriter(W3PerDocWriter):
         super()._create_column(fieldname, _STORED_COLUMN if fieldname == "_stored" else column)
 
 
+def fixed_column(reader, doccount):
+    """A whole numeric column of one segment as a numpy array (raw values, the default past its end).
+
+    Whoosh reads such a column one value at a time through ``struct``; an
+    archive of 300,000 articles took seconds per column to open.
+    """
+    typecode = np.dtype(">" + reader._typecode)
+    count = min(reader._count, doccount)
+    values = np.full(doccount, reader._default, dtype=typecode.newbyteorder("="))
+    if count:
+        values[:count] = np.frombuffer(reader._dbfile.get(reader._basepos, count * typecode.itemsize), dtype=typecode)
+    return values
+
+
+class _FieldLengths:
+    """Each document's length in a field, as Whoosh's ``doc_field_length`` gives it, read whole per field."""
+
+    def __init__(self, perdoc):
+        self.perdoc = perdoc
+        self.fields = {}
+
+    def __call__(self, fieldname):
+        if fieldname not in self.fields:
+            self.fields[fieldname] = self._read(fieldname)
+        return self.fields[fieldname]
+
+    def _read(self, fieldname):
+        perdoc = self.perdoc
+        if perdoc is None:
+            return None  # no lengths: Whoosh counts 0 for every document
+        if not isinstance(perdoc, W3PerDocReader):
+            count = perdoc.doc_count_all()
+            return [perdoc.doc_field_length(docnum, fieldname) for docnum in range(count)]
+        count = perdoc.doc_count_all()
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return None
+        return [_LENGTH_OF_BYTE[b] for b in fixed_column(column, count).tolist()]
+
+
+def _grouped(items):
+    """Whoosh's posting stream (field, word, document, weight, value) as ((field, word), postings) groups."""
+    for key, postings in itertools.groupby(items, key=lambda item: (item[0], item[1])):
+        yield key, [(docnum, weight, value) for _, _, docnum, weight, value in postings]
+
+
+class WordGroups:
+    """Postings grouped by word, ((field, word bytes), [(document, weight, value), ...]) in word order:
+    what ``ArchiveFieldWriter.add_postings`` takes whole; any other field writer reads them one by one."""
+
+    def __init__(self, groups):
+        self._groups = groups
+
+    def groups(self):
+        return self._groups
+
+    def __iter__(self):
+        for (fieldname, btext), postings in self._groups:
+            for docnum, weight, value in postings:
+                yield fieldname, btext, docnum, weight, value
+
+
+class ArchivePostingsWriter(W3PostingsWriter):
+    def add_group(self, postings, lengths):
+        """``add_posting`` for each of a word's ``postings`` ((document, weight, value)), a block's worth at a time."""
+        limit = self._blocklimit
+        start, count = 0, len(postings)
+        while start < count:
+            if len(self._ids) >= limit:
+                self._write_block()
+            room = limit - len(self._ids)
+            chunk = postings[start:start + room]
+            start += room
+            ids = [docnum for docnum, _, _ in chunk]
+            weights = [weight for _, weight, _ in chunk]
+            self._ids.extend(ids)
+            self._weights.extend(weights)
+            heaviest = max(weights)
+            if heaviest > self._maxweight:
+                self._maxweight = heaviest
+            self._values.extend(value for _, _, value in chunk if value)
+            if lengths is not None:
+                known = [size for size in map(lengths.__getitem__, ids) if size]
+                if known:
+                    shortest, longest = min(known), max(known)
+                    if self._minlength is None or shortest < self._minlength:
+                        self._minlength = shortest
+                    if longest > self._maxlength:
+                        self._maxlength = longest
+
+
+class ArchiveFieldWriter(W3FieldWriter):
+    def add_postings(self, schema, lengths, items):
+        """Whoosh's ``add_postings``, a word at a time; ``items`` may offer ``groups()`` (the grouped pool).
+
+        (Whoosh's version also skips postings of document -1, which Whoosh
+        2.5 made for spelling words; Whoosh 2.7 writes none.)
+        """
+        groups = items.groups() if hasattr(items, "groups") else _grouped(items)
+        field_lengths = _FieldLengths(lengths)
+        lastkey = lastfield = None
+        for key, postings in groups:
+            fieldname, btext = key
+            if lastkey is not None and key <= lastkey:
+                raise OutOfOrderError(f"{lastkey!r} .. {key!r}")
+            lastkey = key
+            if fieldname != lastfield:
+                if lastfield is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                lastfield = fieldname
+                lengths_of_field = field_lengths(fieldname)
+            self.start_term(btext)
+            self._postwriter.add_group(postings, lengths_of_field)
+            self.finish_term()
+        if lastfield is not None:
+            self.finish_field()
+
+
 class ArchiveCodec(W3Codec):
     def __init__(self):
         super().__init__(compression=0)
+
+    def field_writer(self, storage, segment):
+        return ArchiveFieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):
+        return ArchivePostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                     compression=self._compression, inlinelimit=self._inlinelimit)
 
     def per_document_writer(self, storage, segment):
         return _PerDocWriter(self, storage, segment)

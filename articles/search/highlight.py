@@ -6,7 +6,7 @@ query was الامريكية.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.utils.html import escape
@@ -16,6 +16,8 @@ from articles.text import WORD_RE, is_stopword, normalise, stem, stem_readings, 
 
 SNIPPET_LENGTH = 260
 _MAX_MATCHES_CONSIDERED = 100
+# Written words judged per query and remembered (an export reads thousands of texts).
+_MAX_VERDICTS = 200_000
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class HighlightTerms:
     stems: frozenset = frozenset()
     prefixes: tuple = ()
     unlike: frozenset = frozenset()  # words that share a query word's stem but are other words
+    # Written word -> whether it is marked, kept across the texts of a page or an export.
+    verdicts: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def from_query(cls, parsed, expansions=None):
@@ -67,7 +71,8 @@ class HighlightTerms:
 # A word as written: letters and digits with the marks normalisation drops
 # inside or after them (harakat, Quranic marks, tatweel, ZWNJ/ZWJ), so a
 # highlight covers the word whole, diacritics and all.
-_WRITTEN_WORD = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+")
+_WORD_CHARACTER = r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]"
+_WRITTEN_WORD = re.compile(_WORD_CHARACTER + "+")
 
 
 @lru_cache(maxsize=200_000)
@@ -79,23 +84,41 @@ def find_matches(text, terms, limit=None):
     """(start, end) character spans in ``text`` of the words ``terms`` match (the first ``limit``).
 
     Words are cut from the original text and normalised one by one (cached),
-    which gives the same words as normalising the whole text first, without
-    a Python step per character.
+    which gives the same words as normalising the whole text first. Each
+    distinct written word is judged once; the spans of those that match are
+    then found by one regular-expression scan, not a Python step per word.
     """
     if not terms:
         return []
-    spans, verdicts = [], {}
-    for match in _WRITTEN_WORD.finditer(text):
-        for word in _normalised_words(match.group()):
-            verdict = verdicts.get(word)
-            if verdict is None:
-                verdict = verdicts[word] = terms.matches(word)
-            if verdict:
+    verdicts = terms.verdicts
+    if len(verdicts) > _MAX_VERDICTS:
+        verdicts.clear()
+
+    def matching(written):
+        verdict = verdicts.get(written)
+        if verdict is None:
+            verdict = verdicts[written] = any(terms.matches(word) for word in _normalised_words(written))
+        return verdict
+
+    if limit:  # the first few: reading stops at them
+        spans = []
+        for match in _WRITTEN_WORD.finditer(text):
+            if matching(match.group()):
                 spans.append(match.span())
-                break
-        if limit and len(spans) >= limit:
-            break
-    return spans
+                if len(spans) >= limit:
+                    break
+        return spans
+    wanted = [written for written in set(_WRITTEN_WORD.findall(text)) if matching(written)]
+    if not wanted:
+        return []
+    return [match.span() for match in _written_words_pattern(tuple(sorted(wanted))).finditer(text)]
+
+
+@lru_cache(maxsize=1024)
+def _written_words_pattern(words):
+    """Whole written words (a run of ``_WRITTEN_WORD`` characters that is one of ``words``)."""
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!{_WORD_CHARACTER})(?:{alternatives})(?!{_WORD_CHARACTER})")
 
 
 def _mark(text, spans, start, end):

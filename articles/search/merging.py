@@ -16,15 +16,22 @@ temporary sort files, while nothing was imported. So:
   save waits for one step, not the whole) and says what it is doing through
   ``on_stage``. Searches go on meanwhile on the previous segments.
 - Merges stream the segments' postings, already sorted, into the new segment
-  (a k-way merge) instead of re-sorting them through the writer's pool and
-  temporary files as Whoosh's ``add_reader`` does.
+  (a k-way merge of each word's postings, read a block at a time) instead of
+  re-sorting them through the writer's pool and temporary files as Whoosh's
+  ``add_reader`` does.
 """
 
 import heapq
 import os
+from itertools import groupby
+from operator import itemgetter
 
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
+
+from articles.search.codec import WordGroups
 
 
 def _env_int(name, default):
@@ -70,16 +77,44 @@ def bounded_merge(writer, segments):
     return [segment for segment in segments if segment.segment_id() not in chosen_ids]
 
 
-def _sorted_postings(reader, fieldnames, startdoc, docmap):
-    """A segment's postings as (field, term, new docnum, weight, value), in the order a writer takes them."""
+def _word_groups(reader, fieldnames, startdoc, docmap):
+    """A segment's postings by word, ((field, word), [(new docnum, weight, value), ...]), in the order a writer takes them.
+
+    Read a block at a time from Whoosh 2.7's W3LeafMatcher (its ``_ids``,
+    ``_weights`` and ``_values``, as ``docsets.read_postings`` does), not a
+    posting at a time through the matcher's methods.
+    """
     for fieldname in sorted(fieldnames):
         for btext in reader.lexicon(fieldname):
             matcher = reader.postings(fieldname, btext)
-            while matcher.is_active():
-                docnum = matcher.id()
-                yield (fieldname, btext, docmap[docnum] if docmap is not None else startdoc + docnum,
-                       matcher.weight(), matcher.value())
-                matcher.next()
+            deleted = frozenset()
+            if isinstance(matcher, FilterMatcher):  # the segment's deleted documents
+                deleted, matcher = matcher._ids, matcher.child
+            postings = []
+            if isinstance(matcher, W3LeafMatcher):
+                while not matcher._atend:
+                    matcher._read_ids()
+                    matcher._read_weights()
+                    matcher._read_values()
+                    postings.extend(zip(matcher._ids, matcher._weights, matcher._values))
+                    matcher._next_block()
+            else:
+                while matcher.is_active():
+                    postings.append((matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+            group = [(docmap[docnum] if docmap is not None else startdoc + docnum, weight, value)
+                     for docnum, weight, value in postings if docnum not in deleted]
+            if group:
+                yield (fieldname, btext), group
+
+
+def _joined(sources):
+    """Word groups of several segments (documents numbered in segment order) merged by word."""
+    for key, parts in groupby(heapq.merge(*sources, key=itemgetter(0)), key=itemgetter(0)):
+        group = next(parts)[1]
+        for _, more in parts:
+            group = group + more
+        yield key, group
 
 
 def merge_segments(index, pick, timeout=0.0, delay=0.05, codec=None):
@@ -103,10 +138,10 @@ def merge_segments(index, pick, timeout=0.0, delay=0.05, codec=None):
             startdoc = writer.docnum
             docmap = writer.write_per_doc(fieldnames, reader)
             indexed = [name for name in fieldnames if name in reader.indexed_field_names()]
-            streams.append(_sorted_postings(reader, indexed, startdoc, docmap))
+            streams.append(_word_groups(reader, indexed, startdoc, docmap))
         writer.perdocwriter.close()
         lengths = writer.per_document_reader() if writer.codec.length_stats else None
-        writer.fieldwriter.add_postings(schema, lengths, heapq.merge(*streams))
+        writer.fieldwriter.add_postings(schema, lengths, WordGroups(_joined(streams)))
         writer.fieldwriter.close()
         if lengths:
             lengths.close()

@@ -17,6 +17,7 @@ written is the same.
 
 import heapq
 import marshal
+from itertools import groupby
 from operator import itemgetter
 
 from whoosh.writing import PostingPool, SegmentWriter
@@ -69,20 +70,31 @@ class GroupedPostingPool(PostingPool):
                 yield tuple(key), group
         self._remove_run(path)
 
-    def items(self, maxfiles=None):
-        """Every posting as Whoosh's pool gives it: sorted by field, word, then document."""
+    def word_groups(self):
+        """Every word's postings, ((field, word bytes), [(document, weight, value), ...]) in word order."""
         sources = [self._read_groups(path) for path in self.runs] + [self._sorted_groups()]
         self.runs = []
         # Runs were written in document order: for one word, earlier runs hold
         # earlier documents, and merge() keeps equal keys in source order.
-        merged = heapq.merge(*sources, key=itemgetter(0)) if len(sources) > 1 else sources[0]
-        for (fieldname, tbytes), group in merged:
-            for docnum, weight, vbytes in group:
-                yield fieldname, tbytes, docnum, weight, vbytes
+        if len(sources) == 1:
+            yield from sources[0]
+        else:
+            # A word in several runs comes once, its postings joined in run order.
+            for key, parts in groupby(heapq.merge(*sources, key=itemgetter(0)), key=itemgetter(0)):
+                group = next(parts)[1]
+                for _, more in parts:
+                    group = group + more
+                yield key, group
         self.groups = {}
 
+    def items(self, maxfiles=None):
+        """Every posting as Whoosh's pool gives it: sorted by field, word, then document."""
+        for (fieldname, tbytes), group in self.word_groups():
+            for docnum, weight, vbytes in group:
+                yield fieldname, tbytes, docnum, weight, vbytes
+
     def iter_postings(self):
-        return self.items()
+        return GroupedPostings(self)
 
     def reduce_to(self, target, k):
         raise NotImplementedError("GroupedPostingPool serves writers that finish their own segments")
@@ -95,6 +107,26 @@ class GroupedPostingPool(PostingPool):
                 pass
         self.runs = []
         self.groups = {}
+
+
+class GroupedPostings:
+    """The pool's postings, one by one as Whoosh reads them, or by word (``groups``) for
+    ``codec.ArchiveFieldWriter``, which then skips flattening and regrouping them."""
+
+    def __init__(self, pool):
+        self.pool = pool
+        self._items = None
+
+    def groups(self):
+        return self.pool.word_groups()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._items is None:
+            self._items = self.pool.items()
+        return next(self._items)
 
 
 def use_grouped_pool(writer):

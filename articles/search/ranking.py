@@ -21,6 +21,7 @@ from datetime import date
 import numpy as np
 
 from articles.search.analysis import PK_COLUMN, STEM_SUFFIX
+from articles.search.codec import fixed_column
 from articles.search.docsets import read_postings
 from articles.search.expansion import StemMatch
 from articles.search.query import clause_query
@@ -45,27 +46,13 @@ MAX_GROUPS = 62
 POSTINGS_CACHE = 8_000_000
 
 
-def _fixed_column(reader, doccount):
-    """A whole numeric column of one segment as a numpy array (raw values, the default past its end).
-
-    Whoosh reads such a column one value at a time through ``struct``; an
-    archive of 300,000 articles took seconds per column to open.
-    """
-    typecode = np.dtype(">" + reader._typecode)
-    count = min(reader._count, doccount)
-    values = np.full(doccount, reader._default, dtype=typecode.newbyteorder("="))
-    if count:
-        values[:count] = np.frombuffer(reader._dbfile.get(reader._basepos, count * typecode.itemsize), dtype=typecode)
-    return values
-
-
 def _pk_column(searcher, size):
     """Each document's database pk from the pk column, -1 where a segment written before it has none."""
     pks = np.full(size, -1, dtype=np.int64)
     for reader, offset in _leaf_readers(searcher):
         if reader.has_column(PK_COLUMN):
             count = reader.doc_count_all()
-            pks[offset:offset + count] = _fixed_column(reader.column_reader(PK_COLUMN, translate=False), count)
+            pks[offset:offset + count] = fixed_column(reader.column_reader(PK_COLUMN, translate=False), count)
     return pks
 
 
@@ -89,7 +76,7 @@ def field_lengths(searcher, fieldname):
             continue
         column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         if column is not None:
-            lengths[offset:offset + count] = table[_fixed_column(column, count)]
+            lengths[offset:offset + count] = table[fixed_column(column, count)]
     return lengths
 
 
@@ -113,7 +100,7 @@ def date_days(searcher, fieldname):
                     pass
             continue
         # Whoosh keeps a datetime as microseconds since datetime.min (day 1).
-        raw = _fixed_column(column, count).astype(np.float64)
+        raw = fixed_column(column, count).astype(np.float64)
         ordinals = np.floor(raw / _DAY_MICROSECONDS) + 1
         valid = (ordinals >= 1) & (ordinals <= date.max.toordinal())
         days[offset:offset + count] = np.where(valid, ordinals, 0).astype(np.int64)

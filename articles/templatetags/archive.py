@@ -1,6 +1,9 @@
 import re
+from functools import lru_cache
 
 from django import template
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.safestring import mark_safe
 from hijridate import Gregorian
 
@@ -14,6 +17,18 @@ register = template.Library()
 def digits(value, style):
     """Numbers in the reader's chosen digits: "arab" for Eastern Arabic (١٢٣), else Western."""
     return with_digits(value, style)
+
+
+@lru_cache(maxsize=4096)
+def _long_date(day, language, style):
+    return with_digits(date_format(day, "j F Y"), style)
+
+
+@register.filter
+def long_date(day, style):
+    """A day as "21 يوليو 2015" in the reader's digits. Kept per language: a results page
+    shows the same few days for every result and version, and Django formats each anew."""
+    return _long_date(day, get_language(), style)
 
 
 @register.simple_tag(takes_context=True)
