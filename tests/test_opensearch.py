@@ -5,6 +5,7 @@ The rest of the suite runs on the cluster too with ``--search-engine=opensearch`
 """
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -26,7 +27,9 @@ from tests.conftest import opensearch_connection
 pytestmark = [pytest.mark.opensearch, pytest.mark.django_db(transaction=True)]
 
 CLUSTER = [sys.executable, str(REPO / "opensearch" / "cluster.py")]
-NODE_URLS = ["http://127.0.0.1:9200", "http://127.0.0.1:9201", "http://127.0.0.1:9202"]
+# The nodes `make opensearch` started (OPENSEARCH_HTTP_PORT moves them, as it moves cluster.py's).
+HTTP_PORT = int(os.environ.get("OPENSEARCH_HTTP_PORT", "9200"))
+NODE_URLS = [f"http://127.0.0.1:{HTTP_PORT + number}" for number in range(3)]
 TOWNS = ["الرياض", "جدة", "مكة", "الدمام", "أبها", "تبوك"]
 
 
@@ -150,8 +153,10 @@ def _use(settings, connection):
     connections.reload("default")
 
 
-# Names in other spellings, a related form, a near word, a narrowed prefix, an exclusion.
-SAME_ON_BOTH = ["ترامب", "غوغل", "السعودي", "يرتبط", "المعلم", "الم*", "القوات -المسلحون", '"وزارة الخارجية"']
+# Names in other spellings, a related form, a near word, a narrowed prefix, an exclusion, words
+# whose ين/ون is their own (البحرين, الزيتون) and a shorter word that shares their stem (للبحر).
+SAME_ON_BOTH = ["ترامب", "غوغل", "السعودي", "يرتبط", "المعلم", "الم*", "القوات -المسلحون", '"وزارة الخارجية"',
+                "البحرين", "للبحر", "الزيتون"]
 
 
 def test_both_engines_widen_and_bound_a_query_through_the_same_code(tmp_path, settings):
@@ -180,3 +185,28 @@ def test_both_engines_widen_and_bound_a_query_through_the_same_code(tmp_path, se
     assert on_whoosh["ترامب"][3] and on_whoosh["يرتبط"][4] and on_whoosh["الم*"][5]  # the cases are real
     for query in SAME_ON_BOTH:
         assert on_cluster[query] == on_whoosh[query], query
+
+
+def test_a_query_asks_the_cluster_a_few_requests_not_one_per_form_of_its_words(db):
+    from articles.search.opensearch_stats import forget
+    from tests.test_word_matching import ARTICLES
+
+    reindex_articles([Article.objects.create(title=f"خبر {i}", body=body).pk for i, body in enumerate(ARTICLES.values())])
+    backend = connections["default"].get_backend()
+    transport = backend.conn.transport
+    sent = []
+    send = transport.perform_request
+
+    def counted(method, url, *args, **kwargs):
+        sent.append(url)
+        return send(method, url, *args, **kwargs)
+
+    transport.perform_request = counted
+    try:
+        forget(backend.index_name)  # statistics asked afresh, as after an import
+        outcome = search_articles("المعلمين البحرين ترامب")
+    finally:
+        transport.perform_request = send
+    assert outcome.total >= 3 and outcome.spellings_searched == [("ترامب", ["ترمب"])]
+    # Each word has dozens of forms, plural twins and spellings to count: asked together, not one by one.
+    assert len(sent) <= 10, sent

@@ -178,10 +178,6 @@ def test_the_same_word_table(archive):
     assert not wrong, "\n".join(wrong)
 
 
-# The split needs the articles of each word's forms side by side (ranking's
-# postings); the cluster's statistics give counts only, so there the ending
-# still reads as a plural ending.
-@pytest.mark.whoosh_only
 def test_a_word_whose_ending_is_its_own_is_not_the_shorter_word(archive):
     wrong = _wrong_rows(archive, OWN_ENDING)
     assert not wrong, "\n".join(wrong)
@@ -195,7 +191,6 @@ def test_highlighting_marks_what_matched_and_nothing_else(archive):
     assert "<mark>الرياضة</mark>" not in str(highlight_text("الرياضة في الرياض", highlight_terms(parse_query("الرياض"))))
 
 
-@pytest.mark.whoosh_only  # see test_a_word_whose_ending_is_its_own_is_not_the_shorter_word
 def test_highlighting_marks_a_word_whose_ending_is_its_own_alone(archive):
     sea_and_bahrain = "سافر إلى البحرين عبر البحر"
     assert str(highlight_text(sea_and_bahrain, highlight_terms(parse_query("البحرين")))) == (

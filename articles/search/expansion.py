@@ -69,14 +69,30 @@ class WordExpansion:
         return bool(self.related or self.spellings or self.near or self.own_forms or self.unlike_forms)
 
 
-def association(stats, field, a, b):
-    """Xu and Croft's em of two terms of ``field`` over the archive's articles."""
-    if hasattr(stats, "co_occurrence"):  # the cluster counts them itself
-        return _em(stats, *stats.co_occurrence(field, a, b))
-    return _association(stats, stats.postings(field, a)[0], stats.postings(field, b)[0])
+def _word_key(word):
+    field, terms = word
+    return field, tuple(terms)
 
 
-def _association(stats, ids_a, ids_b):
+def _prefetch_associations(stats, pairs):
+    """Count the articles of many pairs of words at once where the index is asked over the
+    network (the cluster's ``co_occurrences``: one request, not one per pair)."""
+    if not hasattr(stats, "co_occurrences"):
+        return
+    missing = [(a, b) for a, b in pairs if ("together", _word_key(a), _word_key(b)) not in stats.memo]
+    if missing:
+        for (a, b), counts in zip(missing, stats.co_occurrences(missing)):
+            stats.memo[("together", _word_key(a), _word_key(b))] = counts
+
+
+def forms_association(stats, a, b):
+    """Xu and Croft's em of two words given as (field, [terms]): an article has a word when it has any of its terms."""
+    if hasattr(stats, "co_occurrences"):  # the cluster counts them itself
+        key = ("together", _word_key(a), _word_key(b))
+        if key not in stats.memo:
+            _prefetch_associations(stats, [(a, b)])
+        return _em(stats, *stats.memo[key])
+    ids_a, ids_b = _forms_postings(stats, *a), _forms_postings(stats, *b)
     both = len(np.intersect1d(ids_a, ids_b, assume_unique=True)) if len(ids_a) and len(ids_b) else 0
     return _em(stats, len(ids_a), len(ids_b), both)
 
@@ -97,14 +113,47 @@ def _frequency(stats, field, term):
 
 
 def _prefetch(stats, field, terms):
-    """Remember the frequencies of many terms at once where the index is asked over the network
+    _prefetch_pairs(stats, [(field, term) for term in terms])
+
+
+def _prefetch_pairs(stats, pairs):
+    """Remember the frequencies of many (field, term) at once where the index is asked over the network
     (the cluster's ``doc_frequencies``: one request, not one per term)."""
     if not hasattr(stats, "doc_frequencies"):
         return
-    missing = [term for term in terms if ("df", field, term) not in stats.memo]
+    missing = [pair for pair in dict.fromkeys(pairs) if ("df", *pair) not in stats.memo]
     if missing:
-        for term, frequency in stats.doc_frequencies(field, missing).items():
+        for (field, term), frequency in stats.doc_frequencies(missing).items():
             stats.memo[("df", field, term)] = frequency
+
+
+def _ending_twins(core):
+    """(the shorter word, the twin forms) when the light stem cuts ``core``'s ين/ون ending, else None."""
+    for ending, twins in PLURAL_TWINS.items():
+        shorter = core[: -len(ending)]
+        if core.endswith(ending) and strip_suffixes(core) == shorter:
+            return shorter, [form for twin in twins for form in clitic_forms(shorter + twin)]
+        if core.endswith(ending):
+            return None
+    return None
+
+
+def _counted_terms(fieldname, word):
+    """Every (field, term) ``expand_word`` may count for ``word``, asked of the cluster at once:
+    the word, with ال, its stems and their related forms, the forms and twin forms the own-ending
+    split compares, spellings with and without ال. Spellings and near words found later are few."""
+    stem_field = fieldname + STEM_SUFFIX
+    readings = stem_readings(word)
+    cores = _cores(word)
+    surface = [word, "ال" + word]
+    for core in cores + [reading + ending for reading in readings for ending in PLURAL_TWINS]:
+        twins = _ending_twins(core)
+        if twins is not None:
+            surface += clitic_forms(core) + twins[1]
+    variants = [variant for variant in spelling_variants(word) if not is_stopword(variant)]
+    surface += variants + ["ال" + variant for variant in variants if not variant.startswith("ال")]
+    stems = list(readings) + sorted(set().union(*(related_stems(core) for core in [*readings, *cores])))
+    return [(fieldname, term) for term in surface] + [(stem_field, term) for term in stems]
 
 
 def is_name_like(stats, fieldname, word):
@@ -118,8 +167,10 @@ def is_name_like(stats, fieldname, word):
 
 
 def _forms_postings(stats, fieldname, forms):
-    """Article numbers having any of ``forms`` (surface words)."""
+    """Article numbers having any of ``forms`` (terms of ``fieldname``)."""
     found = [stats.postings(fieldname, form)[0] for form in forms if _frequency(stats, fieldname, form)]
+    if len(found) == 1:
+        return found[0]
     return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int32)
 
 
@@ -135,27 +186,20 @@ def has_own_ending(stats, fieldname, core):
     below ``ASSOCIATION_THRESHOLD``). Both are asked, so a small archive that
     happens to hold one case ending of a plural does not split it.
     """
-    if not hasattr(stats, "postings"):
-        # The cluster's statistics count documents but hand out no article
-        # lists to compare the two words' articles: there the ending stays a
-        # plural ending, as before.
-        return False
     key = ("own ending", fieldname, core)
     if key in stats.memo:
         return stats.memo[key]
     verdict = False
-    for ending, twins in PLURAL_TWINS.items():
-        shorter = core[: -len(ending)]
-        if not core.endswith(ending) or strip_suffixes(core) != shorter:
-            continue
+    twins = _ending_twins(core)
+    if twins is not None:
+        shorter, twin_forms = twins
+        _prefetch(stats, fieldname, clitic_forms(core) + twin_forms)
         forms = _existing_forms(stats, fieldname, core)
         own = sum(_frequency(stats, fieldname, form) for form in forms)
-        twin = sum(_frequency(stats, fieldname, form) for t in twins for form in clitic_forms(shorter + t))
+        twin = sum(_frequency(stats, fieldname, form) for form in twin_forms)
         if own and twin < TWIN_SHARE * own:
-            ids_word = _forms_postings(stats, fieldname, forms)
-            ids_shorter = _forms_postings(stats, fieldname, clitic_forms(shorter))
-            verdict = _association(stats, ids_word, ids_shorter) < ASSOCIATION_THRESHOLD
-        break
+            shorter_forms = (fieldname, clitic_forms(shorter))
+            verdict = forms_association(stats, (fieldname, forms), shorter_forms) < ASSOCIATION_THRESHOLD
     stats.memo[key] = verdict
     return verdict
 
@@ -194,7 +238,7 @@ def _spellings(stats, fieldname, word):
         return []
     found = []
     variants = [variant for variant in spelling_variants(word) if not is_stopword(variant)]
-    _prefetch(stats, fieldname, variants)
+    _prefetch(stats, fieldname, variants + ["ال" + variant for variant in variants if not variant.startswith("ال")])
     for variant in variants:
         frequency = _frequency(stats, fieldname, variant)
         if frequency and is_name_like(stats, fieldname, variant):
@@ -231,29 +275,30 @@ def expand_word(stats, fieldname, word):
         return cached
     expansion = WordExpansion(word)
     stem_field = fieldname + STEM_SUFFIX
-    if not is_stopword(word) and not word.isdigit() and not word.isascii():
+    if _is_expanded(word):
         readings = stem_readings(word)
         own_stem = readings[0]
         expansion.own_forms, expansion.unlike_forms = _stem_split(stats, fieldname, word, readings)
-        own_ids = None
         if expansion.own_forms:
             # البحرين: its related forms are its own (البحريني), not the shorter word's.
-            own_ids = _forms_postings(stats, fieldname, expansion.own_forms)
-            own = len(own_ids)
+            own = sum(_frequency(stats, fieldname, form) for form in expansion.own_forms)
             candidates = set().union(*(related_stems(core) for core in _cores(word))) - set(readings)
         else:
             own = sum(_frequency(stats, stem_field, reading) for reading in readings)
             candidates = set().union(*(related_stems(reading) for reading in readings)) - set(readings)
-        for candidate in sorted(candidates):
-            if not _frequency(stats, stem_field, candidate):
-                continue
-            if own_ids is not None:
-                strength = _association(stats, own_ids, stats.postings(stem_field, candidate)[0])
-            else:
-                strength = max(association(stats, stem_field, reading, candidate) for reading in readings)
-            # A word the archive lacks takes its related forms as they are.
-            if not own or strength >= ASSOCIATION_THRESHOLD:
-                expansion.related.append(candidate)
+        candidates = [candidate for candidate in sorted(candidates) if _frequency(stats, stem_field, candidate)]
+        if not own:  # a word the archive lacks takes its related forms as they are
+            expansion.related = candidates
+        else:
+            own_words = ([(fieldname, expansion.own_forms)] if expansion.own_forms
+                         else [(stem_field, [reading]) for reading in readings])
+            pairs = [(a, (stem_field, [candidate])) for candidate in candidates for a in own_words]
+            _prefetch_associations(stats, pairs)
+            expansion.related = [
+                candidate for candidate in candidates
+                if max(forms_association(stats, a, (stem_field, [candidate])) for a in own_words)
+                >= ASSOCIATION_THRESHOLD
+            ]
         expansion.spellings = _spellings(stats, fieldname, word)
         if not own and not expansion.related and not expansion.spellings:
             expansion.near = [term for term in _near(stats, stem_field, own_stem) if term != own_stem]
@@ -261,8 +306,16 @@ def expand_word(stats, fieldname, word):
     return expansion
 
 
+def _is_expanded(word):
+    return not is_stopword(word) and not word.isdigit() and not word.isascii()
+
+
 def expand_query(stats, fieldname, parsed):
     """{word: WordExpansion} for the single-word clauses of a parsed query."""
+    words = [clause.words[0] for group in parsed.groups for clause in group if clause.kind == "word"]
+    _prefetch_pairs(stats, [pair for word in words if _is_expanded(word)
+                            and ("expansion", fieldname, word) not in stats.memo
+                            for pair in _counted_terms(fieldname, word)])
     expansions = {}
     for group in parsed.groups:
         for clause in group:

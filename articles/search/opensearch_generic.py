@@ -12,6 +12,7 @@ both engines. Where a construct has no translation the search raises
 ``SearchBackendError`` rather than change what the query means.
 """
 
+import os
 from datetime import date, datetime
 
 from django.utils.encoding import force_str
@@ -30,6 +31,12 @@ FACET_SIZE = 10_000
 # Whoosh's more_like_this looks for a document's most telling terms; so does the cluster's.
 MLT_TERMS = 10
 STORED = "stored_values"  # the original text of stored text fields (the indexed words are normalised)
+SCORE_TIEBREAK = {f"{DJANGO_ID}.number": {"order": "asc"}}
+# Every read of this process goes to the same copy of each shard: a primary
+# and its replica refresh at different moments, so without it a page's count,
+# its results and the next page could each come from a different copy, and
+# a count could go back while an import runs.
+READ_PREFERENCE = f"newsarchive-{os.getpid()}"
 CALENDAR_UNITS = {"year", "quarter", "month", "week", "day", "hour", "minute", "second"}
 FIXED_UNITS = {"day": "d", "hour": "h", "minute": "m", "second": "s"}
 
@@ -141,9 +148,8 @@ def _model_filter(backend, models, limit_to_registered_models):
     return {"terms": {DJANGO_CT: choices}} if choices else None
 
 
-def _sort(backend, sort_by):
-    from articles.search.opensearch_backend import SCORE_TIEBREAK
-
+def sort_clause(backend, sort_by):
+    """haystack's ``order_by`` fields as the cluster's sort; ties by the database id, as on Whoosh."""
     if not sort_by:
         return ["_score", SCORE_TIEBREAK]
     sort = []
@@ -151,6 +157,7 @@ def _sort(backend, sort_by):
         field = name.lstrip("-")
         if field in backend.text_fields:
             raise SearchBackendError(f"The OpenSearch engine does not sort by the text field {field!r}.")
+        # Articles without the field (undated ones) come last either way, as on Whoosh.
         sort.append({field: {"order": "desc" if name.startswith("-") else "asc", "missing": "_last"}})
     return sort + [SCORE_TIEBREAK]
 
@@ -199,7 +206,7 @@ def generic_search(backend, query_string, sort_by=None, start_offset=0, end_offs
     body = {
         "query": {"bool": {"must": [translate(parsed)], "filter": filters}},
         "track_total_hits": True,
-        "sort": _sort(backend, sort_by),
+        "sort": sort_clause(backend, sort_by),
         "from": start_offset,
         "size": end_offset - start_offset,
     }
@@ -288,7 +295,7 @@ def generic_more_like_this(backend, model_instance, additional_query_string=None
         "query": {"bool": {"must": [like], "filter": [f for f in filters if f],
                            "must_not": [{"ids": {"values": [get_identifier(model_instance)]}}]}},
         "track_total_hits": True,
-        "sort": _sort(backend, None),
+        "sort": sort_clause(backend, None),
         "from": start_offset,
         "size": max(0, end_offset - start_offset),
     }

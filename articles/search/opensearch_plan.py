@@ -17,7 +17,7 @@ from articles.search.analysis import STEM_SUFFIX
 from articles.search.expansion import StemMatch, expand_query
 from articles.search.prefixes import bind_prefixes
 from articles.search.query import SURFACE_BOOST, content_groups
-from articles.search.ranking import _clause_terms, _expansion_terms
+from articles.search.ranking import _clause_terms, _expansion_terms, _word_terms
 from articles.text import is_stopword, stem
 
 # The index's analyzer that puts a query's words at one position (opensearch_backend.py):
@@ -27,6 +27,37 @@ READINGS_ANALYZER = "archive_readings"
 
 def _bool(**parts):
     return {"bool": {key: value for key, value in parts.items() if value}}
+
+
+def _span_terms(field, terms):
+    clauses = [{"span_term": {field: term}} for term in terms]
+    return clauses[0] if len(clauses) == 1 else {"span_or": {"clauses": clauses}}
+
+
+def stem_match_query(match, boost=1.0):
+    """``expansion.StemMatch`` as a span query: the word's stems in the stem field, less the places
+    written as another word (``unlike_forms``) or, for a word whose ending is its own, all places but
+    its own forms.
+
+    The surface and stem fields hold an article's words at the same positions (a placeholder keeps a
+    stop word's), so the surface field's spans, masked as the stem field's, mark which of its places
+    to leave out. Scored as the stem term (its statistics), counting the places kept.
+    """
+    stem_field = match.fieldname + STEM_SUFFIX
+    stems = _span_terms(stem_field, match.readings)
+
+    def written_as(forms):
+        return {"field_masking_span": {"query": _span_terms(match.fieldname, forms), "field": stem_field}}
+
+    if match.own_forms:
+        left_out = {"span_not": {"include": stems, "exclude": written_as(match.own_forms)}}
+    else:
+        left_out = written_as(match.unlike_forms)
+    return {"span_not": {"include": stems, "exclude": left_out, "boost": boost}}
+
+
+def _leaves_forms_out(text):
+    return isinstance(text, StemMatch) and bool(text.own_forms or text.unlike_forms)
 
 
 def _and_parts(query):
@@ -43,6 +74,11 @@ class PlanQueries:
         """(field, term, weight) scored as ranking.py sums them (each term's BM25 times its weight) or,
         to filter, one ``terms`` query per field: the cluster bounds the term queries of a search
         (``indices.query.bool.max_clause_count``), and only the scored part needs one per term."""
+        # A stem match that leaves other words' forms out is a span query; one that only joins a
+        # word's stem readings is scored as one term (READINGS_ANALYZER) or filtered as its readings.
+        matches = [stem_match_query(text, weight if scored else 1.0) for _, text, weight in terms
+                   if _leaves_forms_out(text)]
+        terms = [term for term in terms if not _leaves_forms_out(term[1])]
         if not scored:
             by_field = {}
             for field, text, _ in terms:
@@ -54,6 +90,7 @@ class PlanQueries:
                 if isinstance(text, StemMatch) else {"term": {field: {"value": text, "boost": weight}}}
                 for field, text, weight in terms
             ]
+        clauses += matches
         return clauses[0] if len(clauses) == 1 else _bool(should=clauses, minimum_should_match=1)
 
     def word_clause(self, clause, expansions=None, as_written=False, scored=True):
@@ -73,9 +110,13 @@ class PlanQueries:
             return {"dis_max": {"queries": [surface, stems]}}
         if clause.kind == "prefix" and not clause.terms:  # not bound (an index without statistics)
             return {"prefix": {field: clause.words[0]}}
-        terms = _clause_terms(field, clause)
-        if clause.kind == "word" and not as_written:
-            terms = terms + _expansion_terms(field, (expansions or {}).get(clause.words[0]))
+        if clause.kind != "word":
+            return self._terms_query(_clause_terms(field, clause), scored)
+        # As ranking.rank: a word whose stem other words share (expansion.StemMatch) counts as written.
+        expansion = (expansions or {}).get(clause.words[0])
+        terms = _word_terms(field, clause.words[0], expansion)
+        if not as_written:
+            terms = terms + _expansion_terms(field, expansion)
         return self._terms_query(terms, scored)
 
     def group_query(self, group, expansions=None, scored=True):
@@ -131,7 +172,7 @@ class PlanQueries:
         # Articles with a query word as written, not only through an expansion (ranking.Ranking.as_written).
         written = None
         if expansions:
-            written = _bool(should=[self.word_clause(clause, as_written=True, scored=False)
+            written = _bool(should=[self.word_clause(clause, expansions, as_written=True, scored=False)
                                     for group in content_groups(parsed) for clause in group],
                             minimum_should_match=1)
         return scored, complete, written, field_filters

@@ -6,8 +6,10 @@ statistics of the index. On Whoosh they come from the searcher
 (``ranking.SearcherStats``); here from the cluster, through the same
 questions, so both engines expand and bound a query the same way:
 
-- how many articles have a term (a count request),
-- how many have two terms together (one request with three filters),
+- how many articles have a term (a count request) or each of many terms (one
+  request with a filter aggregation per term: every term a query word may ask),
+- how many have two words together, each given as one or more terms (one
+  request with three filters),
 - the most frequent terms of a field that start with, or contain, some
   letters: a terms aggregation over the field's terms (``fielddata`` on the
   text fields, loaded when first asked), restricted by a regular expression.
@@ -23,12 +25,15 @@ import time
 
 from haystack.constants import DJANGO_ID
 
+from articles.search.opensearch_generic import READ_PREFERENCE, SCORE_TIEBREAK
+
 STATS_SECONDS = 30.0
 # Terms each shard considers before the most frequent are picked: enough for
 # the counts of the top terms of a prefix to be exact on an archive's vocabulary.
 SHARD_TERMS = 20_000
-# Terms counted in one request (the cluster takes at most 65,536 in a terms query).
-FREQUENCY_BATCH = 10_000
+# Terms counted in one request, a filter each (a query word asks for a few dozen,
+# a name's other spellings a few hundred at most).
+FREQUENCY_BATCH = 1_000
 # Terms containing a word's core looked at before the longer ones are left out.
 NEAR_CANDIDATES = 1_000
 
@@ -63,8 +68,6 @@ class TermStatistics:
         self.backend = backend
 
     def _params(self):
-        from articles.search.opensearch_backend import READ_PREFERENCE
-
         return {"preference": READ_PREFERENCE}
 
     def doc_count(self):
@@ -76,11 +79,8 @@ class TermStatistics:
 
     def first_with(self, fieldname, text):
         """The database pk of an article whose ``fieldname`` has ``text``, or None."""
-        from articles.search.opensearch_backend import SCORE_TIEBREAK
-
         body = {"query": {"term": {fieldname: text}}, "size": 1, "_source": [DJANGO_ID], "sort": [SCORE_TIEBREAK]}
-        hits = self.backend.conn.search(index=self.backend.index_name, body=body,
-                                        params=self._params())["hits"]["hits"]
+        hits = self.backend._search(body, scored=False)["hits"]["hits"]
         return int(hits[0]["_source"][DJANGO_ID]) if hits else None
 
 
@@ -96,30 +96,45 @@ class ClusterStats:
         self.created = time.monotonic()
 
     def _search(self, body):
-        return self.backend.conn.search(index=self.backend.index_name, body=body, params=self.searcher._params())
+        return self.backend._search(body, scored=False)
 
-    def co_occurrence(self, fieldname, a, b):
-        """(articles with ``a``, with ``b``, with both) in ``fieldname``."""
-        term_a, term_b = {"term": {fieldname: a}}, {"term": {fieldname: b}}
+    def co_occurrence(self, a, b):
+        """(articles with ``a``, with ``b``, with both), each a word given as (field, [terms]):
+        an article has it when it has any of the terms."""
+        return self.co_occurrences([(a, b)])[0]
+
+    def co_occurrences(self, pairs):
+        """``co_occurrence`` of many pairs of words, in one request."""
+        filters, words = [], []
+        for (field_a, terms_a), (field_b, terms_b) in pairs:
+            has_a, has_b = {"terms": {field_a: list(terms_a)}}, {"terms": {field_b: list(terms_b)}}
+            filters += [has_a, has_b, {"bool": {"filter": [has_a, has_b]}}]
+            words += [has_a, has_b]
         raw = self._search({
             "size": 0, "track_total_hits": False,
-            "query": {"bool": {"should": [term_a, term_b], "minimum_should_match": 1}},
-            "aggs": {"a": {"filter": term_a}, "b": {"filter": term_b},
-                     "both": {"filter": {"bool": {"filter": [term_a, term_b]}}}},
-        })["aggregations"]
-        return raw["a"]["doc_count"], raw["b"]["doc_count"], raw["both"]["doc_count"]
+            "query": {"bool": {"should": words, "minimum_should_match": 1}},
+            "aggs": {"counts": {"filters": {"filters": filters}}},
+        })
+        counts = [bucket["doc_count"] for bucket in raw["aggregations"]["counts"]["buckets"]]
+        return [tuple(counts[i:i + 3]) for i in range(0, len(counts), 3)]
 
-    def doc_frequencies(self, fieldname, terms):
-        """{term: articles with it} for many terms of ``fieldname``, a few requests in all."""
-        found = dict.fromkeys(terms, 0)
-        for start in range(0, len(terms), FREQUENCY_BATCH):
-            batch = terms[start:start + FREQUENCY_BATCH]
+    def doc_frequencies(self, pairs):
+        """{(field, term): articles with it} for many terms, one request per ``FREQUENCY_BATCH``:
+        a filter per term, counted over the articles having any of them."""
+        found = {}
+        for start in range(0, len(pairs), FREQUENCY_BATCH):
+            batch = pairs[start:start + FREQUENCY_BATCH]
+            by_field = {}
+            for field, term in batch:
+                by_field.setdefault(field, []).append(term)
             raw = self._search({
-                "size": 0, "track_total_hits": False, "query": {"terms": {fieldname: batch}},
-                "aggs": {"terms": {"terms": {"field": fieldname, "include": batch, "size": len(batch),
-                                             "shard_size": len(batch)}}},
+                "size": 0, "track_total_hits": False,
+                "query": {"bool": {"should": [{"terms": {field: terms}} for field, terms in by_field.items()],
+                                   "minimum_should_match": 1}},
+                "aggs": {"counts": {"filters": {"filters": [{"term": {field: term}} for field, term in batch]}}},
             })
-            found.update((bucket["key"], bucket["doc_count"]) for bucket in raw["aggregations"]["terms"]["buckets"])
+            buckets = raw["aggregations"]["counts"]["buckets"]
+            found.update((pair, bucket["doc_count"]) for pair, bucket in zip(batch, buckets))
         return found
 
     def _top_terms(self, fieldname, query, include, size):

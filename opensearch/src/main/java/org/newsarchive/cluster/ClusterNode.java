@@ -65,6 +65,11 @@ public final class ClusterNode {
             // words in two fields (articles/search/prefixes.py), scores 1,600
             // terms; the default allows 1,024 in a whole query.
             .put("indices.query.bool.max_clause_count", 4096)
+            // The parent breaker counts the heap's real use by default: with
+            // the small heaps and serial collector of a development node it
+            // reads garbage as use and refused searches with 429 while an
+            // import ran. Count the requests' own estimates instead.
+            .put("indices.breaker.total.use_real_memory", false)
             .build();
         Environment environment = InternalSettingsPreparer.prepareEnvironment(
             settings, Collections.emptyMap(), home.resolve("config"), () -> "node-" + number);
