@@ -19,8 +19,10 @@ once and adds a word's postings as a group, block by block; the blocks,
 their statistics and the term table are byte for byte Whoosh's.
 """
 
+import heapq
 import itertools
 import zlib
+from operator import itemgetter
 
 import numpy as np
 from whoosh import columns
@@ -97,6 +99,19 @@ def _grouped(items):
     """Whoosh's posting stream (field, word, document, weight, value) as ((field, word), postings) groups."""
     for key, postings in itertools.groupby(items, key=lambda item: (item[0], item[1])):
         yield key, [(docnum, weight, value) for _, _, docnum, weight, value in postings]
+
+
+def merge_word_groups(sources):
+    """Word-group streams, each in word order, merged by word: a word in several comes once, its
+    postings joined in source order (the sources hold earlier documents first)."""
+    if len(sources) == 1:
+        yield from sources[0]
+        return
+    for key, parts in itertools.groupby(heapq.merge(*sources, key=itemgetter(0)), key=itemgetter(0)):
+        group = next(parts)[1]
+        for _, more in parts:
+            group = group + more
+        yield key, group
 
 
 class WordGroups:

@@ -21,17 +21,14 @@ temporary sort files, while nothing was imported. So:
   ``add_reader`` does.
 """
 
-import heapq
 import os
-from itertools import groupby
-from operator import itemgetter
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
-from articles.search.codec import WordGroups
+from articles.search.codec import WordGroups, merge_word_groups
 
 
 def _env_int(name, default):
@@ -108,15 +105,6 @@ def _word_groups(reader, fieldnames, startdoc, docmap):
                 yield (fieldname, btext), group
 
 
-def _joined(sources):
-    """Word groups of several segments (documents numbered in segment order) merged by word."""
-    for key, parts in groupby(heapq.merge(*sources, key=itemgetter(0)), key=itemgetter(0)):
-        group = next(parts)[1]
-        for _, more in parts:
-            group = group + more
-        yield key, group
-
-
 def merge_segments(index, pick, timeout=0.0, delay=0.05, codec=None):
     """Merge the segments ``pick(segments)`` chooses into one, streaming their postings.
 
@@ -141,7 +129,7 @@ def merge_segments(index, pick, timeout=0.0, delay=0.05, codec=None):
             streams.append(_word_groups(reader, indexed, startdoc, docmap))
         writer.perdocwriter.close()
         lengths = writer.per_document_reader() if writer.codec.length_stats else None
-        writer.fieldwriter.add_postings(schema, lengths, WordGroups(_joined(streams)))
+        writer.fieldwriter.add_postings(schema, lengths, WordGroups(merge_word_groups(streams)))
         writer.fieldwriter.close()
         if lengths:
             lengths.close()

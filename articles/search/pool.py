@@ -15,12 +15,11 @@ end. It yields exactly the stream Whoosh's pool yields, so the segment
 written is the same.
 """
 
-import heapq
 import marshal
-from itertools import groupby
-from operator import itemgetter
 
 from whoosh.writing import PostingPool, SegmentWriter
+
+from articles.search.codec import merge_word_groups
 
 # Estimated bytes held per distinct word and per posting (Python objects).
 WORD_BYTES = 200
@@ -74,17 +73,8 @@ class GroupedPostingPool(PostingPool):
         """Every word's postings, ((field, word bytes), [(document, weight, value), ...]) in word order."""
         sources = [self._read_groups(path) for path in self.runs] + [self._sorted_groups()]
         self.runs = []
-        # Runs were written in document order: for one word, earlier runs hold
-        # earlier documents, and merge() keeps equal keys in source order.
-        if len(sources) == 1:
-            yield from sources[0]
-        else:
-            # A word in several runs comes once, its postings joined in run order.
-            for key, parts in groupby(heapq.merge(*sources, key=itemgetter(0)), key=itemgetter(0)):
-                group = next(parts)[1]
-                for _, more in parts:
-                    group = group + more
-                yield key, group
+        # Runs were written in document order: for one word, earlier runs hold earlier documents.
+        yield from merge_word_groups(sources)
         self.groups = {}
 
     def items(self, maxfiles=None):
