@@ -129,9 +129,14 @@ class IndexWrites:
         # haystack's query strings are parsed as on Whoosh, then translated (opensearch_generic.py).
         self.parser = query_parser(self.whoosh_schema, self.content_field_name)
         if not self.conn.indices.exists(index=self.index_name):
+            # Writes start only once every copy the cluster can place is active: a
+            # replica that starts while an import runs would join searches with
+            # a different refresh state, and counts would step back (10, 27, 12).
+            data_nodes = self.conn.cluster.health()["number_of_data_nodes"]
             self.conn.indices.create(
                 index=self.index_name,
                 body={"settings": {"index": self.index_settings()}, "mappings": {"properties": properties}},
+                params={"wait_for_active_shards": min(self.replicas + 1, max(data_nodes, 1))}, request_timeout=70,
                 ignore=[400],  # created meanwhile by another process
             )
         else:
