@@ -255,8 +255,16 @@ QUESTION_WORDS = frozenset(normalise(word) for word in """
 """.split())
 
 
-def is_question_word(word):
-    return word in QUESTION_WORDS or word in STOPWORDS
+# أية ("which", feminine) is written آية ("a verse") too, and hamza folding
+# makes them one word: it is a question word only in a search asked as a
+# question (ending in ؟ or ?), so آية الكرسي still searches both words.
+QUESTION_ONLY_WORDS = frozenset(normalise(word) for word in "أية وأية فأية بأية لأية".split())
+QUESTION_MARKS = ("؟", "?")
+
+
+def is_question_word(word, asked=False):
+    """Whether ``word`` makes a question rather than names a subject; ``asked``: the search ends in a question mark."""
+    return word in QUESTION_WORDS or word in STOPWORDS or (asked and word in QUESTION_ONLY_WORDS)
 
 
 # Endings that make a related word from a stem: ta marbuta (ه once folded),

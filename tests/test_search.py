@@ -57,6 +57,34 @@ def test_it_ranks_articles_with_every_word_first(db):
     assert not outcome.fallback
 
 
+def test_a_question_ranks_the_passage_that_answers_it_above_a_long_article_with_every_word(db):
+    # The answer does not say "الشهير"; a long report elsewhere has every
+    # word of the question once, scattered. A question is ranked by how well
+    # the article matches its words, not by whether it has all of them.
+    answer = Article.objects.create(
+        title="أ", body="أصدر الملك لويس الرابع عشر مرسوم فونتينبلو فألغى مرسوم نانت")
+    report = Article.objects.create(
+        title="ب", body=" ".join(["اجتمع المجلس البلدي لمناقشة الميزانية والطرق والحدائق العامة"] * 20
+                                 + ["وذكر الخطيب أن الملك لويس أصدر مرسوم فونتينبلو الشهير"]))
+    others = [Article.objects.create(title="ج", body=f"خبر محلي رقم {n} عن الطقس والأسواق") for n in range(5)]
+    reindex_articles([answer.pk, report.pk] + [a.pk for a in others])
+    outcome = search_articles("متى أصدر الملك لويس مرسوم فونتينبلو الشهير؟")
+    assert [r.object.pk for r in outcome.results][:2] == [answer.pk, report.pk]
+    # Two words are one thing wanted together: the article with both still comes first.
+    assert [r.object.pk for r in search_articles("فونتينبلو الشهير").results][0] == report.pk
+
+
+def test_which_in_a_question_is_a_question_word_and_a_verse_is_not(db):
+    verse = Article.objects.create(title="أ", body="تلا الإمام آية الكرسي في الخطبة")
+    chair = Article.objects.create(title="ب", body="صمم النجار الكرسي الخشبي")
+    host = Article.objects.create(title="ج", body="استضافت مدينة لندن الألعاب الأولمبية")
+    reindex_articles([verse.pk, chair.pk, host.pk])
+    # أية ("which") asks; it is not what the article is about.
+    assert found("أية مدينة استضافت الألعاب الأولمبية؟") == {host.pk}
+    # Not asked as a question, آية is a word searched for: the verse first.
+    assert [r.object.pk for r in search_articles("آية الكرسي").results] == [verse.pk, chair.pk]
+
+
 def test_it_falls_back_to_some_words_and_says_so(demo_articles):
     outcome = search_articles("هيغسيث طوكيو")
     assert {r.object.pk for r in outcome.results} == {a.pk for a in demo_articles.values()}

@@ -14,7 +14,7 @@ What it changes from haystack's Whoosh backend, and why:
   arrive as a ``SearchPlan`` of Whoosh query objects built from haystack's
   filter tree, not as strings to re-parse; the user's words go through
   ``query.py``. Relevance ranking puts articles with all the query's words
-  first, then those with some (``fallback`` says when there were none with
+  first in short searches, then those with some (``fallback`` says when there were none with
   all). Anything else in that tree it cannot honour raises
   ``SearchBackendError`` rather than change what the query means.
 - Every other ``SearchQuerySet`` is haystack's: its query string, parsed by

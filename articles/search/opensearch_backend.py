@@ -8,7 +8,7 @@ Built on django-haystack-opensearch (opensearch-py), subclassed:
   which shard holds an article.
 - ``ArabicSearchQuery`` builds the same ``SearchPlan`` for both engines; here
   its parsed words become bool queries (``opensearch_plan.py``: query.py's
-  clauses, all-words matches first, then some), its filters bool filters,
+  clauses, all-words matches first in short searches), its filters bool filters,
   facets terms aggregations that leave a field's own filter out, the
   histogram a date_histogram folded by ``ranking.day_histogram``.
 - Query words are widened (other spellings, related forms, near words:
@@ -40,7 +40,8 @@ from articles.search.opensearch_generic import (
 from articles.search.opensearch_index import IndexWrites
 from articles.search.opensearch_plan import PlanQueries, _bool
 from articles.search.opensearch_stats import TermStatistics, cluster_stats
-from articles.search.ranking import day_histogram
+from articles.search.query import content_groups
+from articles.search.ranking import all_words_first, day_histogram
 
 PAGE_SIZE_FOR_EXPORTS = 5000
 FACET_SIZE = 10_000
@@ -138,7 +139,7 @@ class ArabicOpenSearchBackend(IndexWrites, PlanQueries, OpenSearchSearchBackend)
             body["post_filter"] = _bool(filter=every_filter)
         if aggregations:
             body["aggs"] = aggregations
-        if ranked and complete is not None:
+        if ranked and _all_words_first(parsed, complete):
             raw, hits = self._complete_first(body, complete, start_offset, end_offset)
         else:
             raw = self._search(body, ranked)
@@ -215,7 +216,7 @@ class ArabicOpenSearchBackend(IndexWrites, PlanQueries, OpenSearchSearchBackend)
         every_filter = list(field_filters.values())
         ranked = plan.parsed is not None and not sort_by
         queries = [scored]
-        if ranked and complete is not None:
+        if ranked and _all_words_first(parsed, complete):
             queries = [_bool(must=[scored], filter=[complete]), _bool(must=[scored], must_not=[complete])]
         found = []
         for query in queries:
@@ -287,6 +288,11 @@ class ArabicOpenSearchBackend(IndexWrites, PlanQueries, OpenSearchSearchBackend)
         from articles.search.related import related_results
 
         return related_results(model_instance, start_offset, end_offset, result_class)
+
+
+def _all_words_first(parsed, complete):
+    """Whether articles with every word rank first (``ranking.all_words_first``: short searches only)."""
+    return complete is not None and all_words_first(len(content_groups(parsed)))
 
 
 def _value_counts(buckets):

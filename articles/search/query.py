@@ -2,6 +2,7 @@
 
 Syntax (explained on the search page):
   keywords            articles with all of them first, then those with some
+                      (up to two words; longer searches by score: ranking.py)
   "a phrase"          the words in this order ("…", “…” and «…» all work)
   -word, -"phrase"    leave out articles that have it
   word OR word        either one (also written |)
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from articles.search.analysis import STEM_SUFFIX
-from articles.text import is_question_word, is_stopword, stem, stem_readings, strip_prefix, tokenise
+from articles.text import QUESTION_MARKS, is_question_word, is_stopword, stem, stem_readings, strip_prefix, tokenise
 
 # Long pastes are cut, as Wagtail does: a search box is not a document reader.
 MAX_QUERY_LENGTH = 255
@@ -197,8 +198,10 @@ def content_groups(parsed):
     """The groups that count for matching: stop-word and question-word groups
     are left out, unless the query is nothing but those (then they are all it has)."""
 
+    asked = parsed.text.rstrip().endswith(QUESTION_MARKS)
+
     def is_stop_group(group):
-        return all(c.kind == "word" and is_question_word(c.words[0]) for c in group)
+        return all(c.kind == "word" and is_question_word(c.words[0], asked) for c in group)
 
     content = [group for group in parsed.groups if not is_stop_group(group)]
     return content or parsed.groups
