@@ -279,19 +279,19 @@ def start_upload_import(user, uploaded_files):
     stays in the media folder.
     """
     from articles.importing.pipeline import keep_original
-    from articles.importing.readers import MAX_FILE_BYTES
+    from articles.importing.readers import too_large
     from articles.tasks import run_import_job
 
     with transaction.atomic():
         job = ImportJob.objects.create(created_by=user)
         for uploaded in uploaded_files:
-            if uploaded.size > MAX_FILE_BYTES and not uploaded.name.lower().endswith(".zip"):
+            if too_large(uploaded.name, uploaded.size) and not uploaded.name.lower().endswith(".zip"):
                 ImportFile.objects.create(
                     job=job, name=uploaded.name, size=uploaded.size, status=ImportFile.Status.FAILED,
-                    message=f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // 2**20} MB",
+                    message=too_large(uploaded.name, uploaded.size),
                 )
                 continue
-            keep_original(job, uploaded.name, uploaded.read())
+            keep_original(job, uploaded.name, uploaded)  # streamed: a large upload waits on disk, not in memory
             job.files_total += 1
         job.save(update_fields=["files_total"])
         transaction.on_commit(lambda: run_import_job.enqueue(job.pk))

@@ -263,7 +263,10 @@ if SEARCH_ENGINE == "opensearch":
             "REPLICAS": envint("OPENSEARCH_REPLICAS", 1),
             "TIMEOUT": envint("OPENSEARCH_TIMEOUT", 30),
             # A node that stops answering is dropped and retried: the others serve.
-            "KWARGS": {"retry_on_timeout": True, "max_retries": 3},
+            # Connections kept per node: an import's commit thread, its story
+            # statistics and the page's requests each hold one at a time
+            # (urllib3's default of one warns and reconnects for every extra).
+            "KWARGS": {"retry_on_timeout": True, "max_retries": 3, "pool_maxsize": 8},
         },
     }
 elif SEARCH_ENGINE == "whoosh":

@@ -51,7 +51,7 @@ def opensearch_connection(index_name, **options):
         "ENGINE": "articles.search.opensearch_backend.ArabicOpenSearchEngine",
         "URL": OPENSEARCH_URL.split(","),
         "INDEX_NAME": index_name,
-        "KWARGS": {"retry_on_timeout": True, "max_retries": 3},
+        "KWARGS": {"retry_on_timeout": True, "max_retries": 3, "pool_maxsize": 8},  # as settings.py's
         **options,
     }
 

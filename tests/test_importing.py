@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from haystack import connections
 
+from articles.importing import readers
 from articles.importing.pipeline import import_paths
 from articles.models import Article, ImportFile, Source, SourceAlias, Story, body_fingerprint
 from articles.search.service import SearchFilters, search_articles
@@ -256,15 +257,56 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(demo_articles):
     assert [r.object.pk for r in search_articles("كلمةمضافةللتجربة").results] == [article.pk]
 
 
-def test_a_file_over_200_mb_is_refused_before_reading_and_the_rest_imports(db, tmp_path):
-    with (tmp_path / "huge.jsonl").open("wb") as huge:
+def test_a_file_read_whole_over_200_mb_is_refused_before_reading_and_the_rest_imports(db, tmp_path):
+    with (tmp_path / "huge.json").open("wb") as huge:
         huge.truncate(201 * 2**20)  # sparse: no disk used, never read
     (tmp_path / "good.txt").write_text("عنوان\n\nخبر سليم", encoding="utf-8")
     job = import_paths([tmp_path], today=TODAY)
     reports = file_reports(job)
-    assert reports["huge.jsonl"].status == ImportFile.Status.FAILED
-    assert "larger than 200 MB" in reports["huge.jsonl"].message
+    assert reports["huge.json"].status == ImportFile.Status.FAILED
+    assert "larger than 200 MB" in reports["huge.json"].message
     assert job.imported == 1 and job.failed == 1
+
+
+def test_a_large_json_lines_file_is_streamed_and_its_broken_lines_fail_alone(db, tmp_path, monkeypatch):
+    # The thresholds of a 400 MB export, scaled down to a test's size.
+    monkeypatch.setattr(readers, "STREAM_FROM_BYTES", 4096)
+    monkeypatch.setattr(readers, "ENCODING_SAMPLE_BYTES", 1024)
+    lines = [json.dumps({"title": f"خبر رقم {n}", "text": f"افتتحت البلدية الحديقة رقم {n} في حي الملز",
+                         "date": "2016-05-0{}".format(1 + n % 9)}, ensure_ascii=False).encode() for n in range(120)]
+    lines[10] = b'{"title": "\xd8\xae\xff", "text": "broken byte"}'  # not UTF-8: this line alone fails
+    lines[20] = b'{"title": "no closing brace"'
+    big = tmp_path / "export.jsonl"
+    big.write_bytes(b"\n".join(lines) + b"\n")
+    assert big.stat().st_size > 2 * readers.STREAM_FROM_BYTES
+    job = import_paths([big], today=TODAY)
+    report = file_reports(job)["export.jsonl"]
+    assert (report.status, report.imported, job.failed) == (ImportFile.Status.PARTIAL, 118, 2)
+    failures = dict(report.failures)
+    assert "not valid utf-8" in failures["export.jsonl:11"]
+    assert "invalid JSON" in failures["export.jsonl:21"]
+    assert search_articles('"الحديقة رقم 119"').total == 1
+    assert report.size == big.stat().st_size
+
+
+def test_a_streamed_file_is_read_in_flat_memory(tmp_path, monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(readers, "STREAM_FROM_BYTES", 64 * 1024)
+    monkeypatch.setattr(readers, "ENCODING_SAMPLE_BYTES", 64 * 1024)
+    record = {"title": "عنوان", "text": "نص الخبر عن افتتاح مستشفى جديد في المدينة " * 20}
+    path = tmp_path / "export.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(4000):
+            out.write(json.dumps({**record, "id": n}, ensure_ascii=False) + "\n")
+    size = path.stat().st_size
+    tracemalloc.start()
+    with path.open("rb") as handle:
+        count = sum(isinstance(item, readers.Record) for item in readers.read_file("export.jsonl", handle))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count == 4000
+    assert size > 5 * 2**20 and peak < size / 10  # about the encoding sample, not the file
 
 
 def test_articles_of_an_import_s_first_batch_are_not_stories_of_their_own(db, tmp_path):

@@ -1,9 +1,10 @@
 """Reading uploaded bytes into records: encodings, every format, and the files that must be refused.
 
-No database: readers are pure functions of (name, bytes).
+No database: readers are pure functions of (name, bytes or an open binary file).
 """
 
 import codecs
+import io
 import json
 import random
 import socket
@@ -268,6 +269,56 @@ def test_it_notes_unknown_csv_columns_before_the_rows():
 def test_it_reads_a_windows_1256_csv():
     [record] = records("a.csv", f"title;text\n{SHORT};{LONG}\n".encode("cp1256"))
     assert (record.title, record.body, record.encoding) == (SHORT, LONG, "windows-1256")
+
+
+# Large line files, streamed
+
+
+STREAMED_INPUTS = {
+    "csv: BOM, CRLF, a blank row, a cell over two lines": (
+        "a.csv", "\ufeffالعنوان;النص;التاريخ\r\nأول;نص أول;2015-07-21\r\n\r\nثان;\"سطر أول\nسطر ثان\";2015\r\n"
+        .encode("utf-8")),
+    "csv: a short row, a U+2028 inside a cell": (
+        "a.csv", "id,title,text\n1,أ,خبر\u2028أول\n2,ب\n3,ج,خبر ثالث\n".encode()),
+    "tsv in Windows-1256": ("a.tsv", f"title\ttext\n{SHORT}\t{LONG}\n".encode("cp1256")),
+    "json lines: blank, broken and non-object lines": (
+        "a.jsonl", '{"title": "أ", "text": "خبر"}\n\n{"title": \n[1]\n{"text": "خبر ثان", "views": 3}\n'.encode()),
+    "json lines in Windows-1256": (
+        "a.jsonl", json.dumps({"title": SHORT, "text": LONG}, ensure_ascii=False).encode("cp1256")),
+}
+
+
+@pytest.mark.parametrize("name, data", STREAMED_INPUTS.values(), ids=STREAMED_INPUTS)
+def test_a_line_file_reads_the_same_streamed_as_whole(name, data, monkeypatch):
+    whole = read_all(name, data)
+    monkeypatch.setattr(readers, "STREAM_FROM_BYTES", 0)  # every open file is streamed
+    assert read_all(name, io.BytesIO(data)) == whole
+    assert any(isinstance(item, Record) for item in whole)
+
+
+def test_a_streamed_csv_stops_at_a_line_that_does_not_decode_keeping_the_rows_before(monkeypatch):
+    monkeypatch.setattr(readers, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(readers, "ENCODING_SAMPLE_BYTES", 40)  # judged UTF-8 on the first rows
+    data = "title,text\nأ,خبر أول\nب,خبر ثان\n".encode() + b"\xd8,\xff\n" + "د,خبر\n".encode()
+    found = []
+    with pytest.raises(FileError) as error:
+        for item in read_file("a.csv", io.BytesIO(data)):
+            found.append(item)
+    assert [item.title for item in found] == ["أ", "ب"]
+    assert str(error.value).startswith("CSV غير صالح في السطر 4 / invalid CSV at line 4: the line is not valid utf-8")
+
+
+def test_a_large_utf16_line_file_is_refused_with_what_to_do(monkeypatch):
+    monkeypatch.setattr(readers, "STREAM_FROM_BYTES", 0)
+    message = refusal("a.jsonl", io.BytesIO(json.dumps({"text": LONG}, ensure_ascii=False).encode("utf-16")))
+    assert "save it as UTF-8" in message
+
+
+def test_only_line_files_may_pass_the_limit_of_files_read_whole():
+    assert readers.too_large("a.json", readers.MAX_FILE_BYTES + 1).endswith("larger than 200 MB")
+    assert readers.too_large("a.jsonl", readers.MAX_FILE_BYTES + 1) == ""
+    assert readers.too_large("a.CSV", 3 * 2**30) == ""
+    assert "larger than 4,096 MB" in readers.too_large("a.tsv", readers.MAX_LINE_FILE_BYTES + 1)
 
 
 # HTML

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from articles.importing.archives import iter_zip_members
 from articles.importing.dates import MIN_PLAUSIBLE_YEAR, impossible_date, parse_date_value, plausible
 from articles.importing.metadata import extract
-from articles.importing.readers import MAX_FILE_BYTES, FileError, FileNotice, RecordError, read_file
+from articles.importing.readers import FileError, FileNotice, RecordError, read_file, too_large
 from articles.importing.safety import fit_identifier, storable, storable_json, storable_record
 from articles.jobs import current_runner, fail_abandoned_jobs
 from articles.importing.stories import StoryGrouper
@@ -191,8 +191,10 @@ class Importer:
         """One uploaded file; whatever goes wrong with it fails that file alone."""
         try:
             with import_file.original.open("rb") as handle:
-                data = handle.read()
-            self.import_bytes(import_file, data)
+                if import_file.name.lower().endswith(".zip"):
+                    self._import_archive(import_file, handle.read())
+                else:
+                    self._import_file(import_file, handle)  # read whole or streamed, by its format
         except Exception as error:  # noqa: BLE001 - reported on the file; the rest of the upload goes on
             self._fail_unexpectedly(import_file, error)
 
@@ -218,12 +220,6 @@ class Importer:
         self.job.imported = sum(f.imported for f in counted)
         self.job.duplicates = sum(len(f.duplicate_of) for f in counted)
         self.job.failed = sum(len(f.failures) + (f.status == ImportFile.Status.FAILED) for f in counted)
-
-    def import_bytes(self, import_file, data):
-        if import_file.name.lower().endswith(".zip"):
-            self._import_archive(import_file, data)
-        else:
-            self._import_file(import_file, data)
 
     def _import_archive(self, archive, data):
         try:
@@ -256,8 +252,6 @@ class Importer:
     def _import_file(self, import_file, data):
         self.current_file = import_file
         try:
-            if len(data) > MAX_FILE_BYTES:
-                raise FileError(f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // 2**20} MB")
             batch = []
             for item in read_file(import_file.name.rsplit("/", 1)[-1], data):
                 if isinstance(item, FileNotice):
@@ -439,14 +433,20 @@ def stop_unfinished_files(job, reason):
 
 
 def keep_original(job, name, data, parent=None):
-    """An ``ImportFile`` row for ``data``, its bytes stored once per content."""
-    digest = hashlib.sha256(data).hexdigest()
-    import_file = ImportFile(job=job, parent=parent, name=name, size=len(data), sha256=digest)
+    """An ``ImportFile`` row for ``data`` (bytes or an open binary file), its bytes stored once per content."""
+    content = ContentFile(data) if isinstance(data, bytes) else File(data)
+    digest, size = hashlib.sha256(), 0
+    for chunk in content.chunks():  # a large file is hashed and stored a chunk at a time
+        digest.update(chunk)
+        size += len(chunk)
+    digest = digest.hexdigest()
+    import_file = ImportFile(job=job, parent=parent, name=name, size=size, sha256=digest)
     stored = ImportFile.objects.filter(sha256=digest).exclude(original="").first()
     if stored:
         import_file.original = stored.original.name
     else:
-        import_file.original.save(digest, ContentFile(data), save=False)
+        content.seek(0)
+        import_file.original.save(digest, content, save=False)
     import_file.save()
     return import_file
 
@@ -469,9 +469,10 @@ def import_paths(paths, user=None, today=None, batch_size=BATCH_SIZE, **callback
     files = []
     for path in expand_paths(paths):
         try:
-            if path.stat().st_size > MAX_FILE_BYTES and path.suffix.lower() != ".zip":
-                raise FileError(f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-            files.append(keep_original(job, str(path), path.read_bytes()))
+            if too_large(path.name, path.stat().st_size) and path.suffix.lower() != ".zip":
+                raise FileError(too_large(path.name, path.stat().st_size))
+            with path.open("rb") as handle:
+                files.append(keep_original(job, str(path), handle))
         except FileError as error:
             ImportFile.objects.create(job=job, name=str(path), status=ImportFile.Status.FAILED, message=str(error))
         except OSError as error:

@@ -10,11 +10,18 @@ English, is shown to the admin as it is.
 Readers keep values as given (dates stay strings) and derive nothing they
 cannot be sure of: plain text articles carry ``needs_extraction`` and leave
 the title, source and date to the pipeline's metadata extractor.
+
+``data`` is bytes or an open binary file. JSON Lines, CSV and TSV files
+larger than ``STREAM_FROM_BYTES`` are read a line at a time, so a
+newsroom's full export (100,000 articles, 400 MB) imports in flat memory;
+every other file is read whole, up to ``MAX_FILE_BYTES``.
 """
 
+import codecs
 import csv
 import html
 import io
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -23,11 +30,23 @@ from pathlib import PurePosixPath
 from articles.importing.decoding import FileError, decode_bytes, html_charset
 from articles.importing.metadata import derive_headline
 
-__all__ = ["FileError", "FileNotice", "MAX_FILE_BYTES", "Record", "RecordError", "derive_headline", "read_file"]
+__all__ = [
+    "FileError", "FileNotice", "MAX_FILE_BYTES", "Record", "RecordError", "derive_headline", "read_file",
+    "size_limit", "too_large",
+]
 
-# Larger files are refused before reading (callers check the size first, too):
-# an article file is small, and even a big export stays well under this.
+# Larger files are refused before reading (callers check the size first, too).
+# A file read whole: an article page or a JSON document is small, and even a
+# big JSON export stays well under this.
 MAX_FILE_BYTES = 200 * 1024 * 1024
+# A line-format file (JSON Lines, CSV, TSV) is streamed: only the disk bounds it.
+MAX_LINE_FILE_BYTES = 4 * 1024**3
+LINE_FORMATS = (".jsonl", ".ndjson", ".csv", ".tsv")
+# Up to this size a line-format file is decoded whole (its encoding judged on
+# all of it); a larger one is streamed, its encoding judged on its first
+# ENCODING_SAMPLE_BYTES and each line then decoded alone.
+STREAM_FROM_BYTES = 32 * 1024 * 1024
+ENCODING_SAMPLE_BYTES = 4 * 1024 * 1024
 
 EMPTY = "الملف فارغ / the file is empty"
 # JSON nested deeper than this is no article: it is refused before Python's
@@ -96,11 +115,82 @@ def read_file(name, data):
     if reader is None:
         known = ", ".join(sorted(READERS))
         raise FileError(f"نوع ملف غير مدعوم / unsupported file type {extension or '(none)'}; supported: {known}")
-    if len(data) > MAX_FILE_BYTES:
-        raise FileError(f"الملف أكبر من الحد / the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    if not data.strip():
+    size = _size(data)
+    if too_large(name, size):
+        raise FileError(too_large(name, size))
+    if not isinstance(data, bytes) and (extension not in LINE_FORMATS or size <= STREAM_FROM_BYTES):
+        data = data.read()
+    if isinstance(data, bytes) and not data.strip():
         raise FileError(EMPTY)
     yield from reader(name, data)
+
+
+def size_limit(name):
+    """The largest file of this name's format that is read at all, in bytes."""
+    return MAX_LINE_FILE_BYTES if PurePosixPath(name).suffix.lower() in LINE_FORMATS else MAX_FILE_BYTES
+
+
+def too_large(name, size):
+    """The refusal, Arabic then English, for a file of ``size`` bytes too large to read; "" when it fits."""
+    limit = size_limit(name)
+    if size <= limit:
+        return ""
+    return f"الملف أكبر من الحد / the file is larger than {limit // 2**20:,} MB"
+
+
+def _size(data):
+    if isinstance(data, bytes):
+        return len(data)
+    position = data.tell()
+    size = data.seek(0, io.SEEK_END)
+    data.seek(position)
+    return size - position
+
+
+def _numbered_lines(data, keepends=False):
+    """``(line number, text)`` for each line of a line-format file, and the file's encoding.
+
+    Bytes are decoded whole, as every other format is. An open file is
+    streamed: the encoding is judged on its first lines, then each line is
+    decoded alone, so memory stays flat at any size; a line that does not
+    decode in that encoding comes as a ``UnicodeDecodeError`` in place of
+    its text, for the reader to fail that line alone.
+    """
+    if isinstance(data, bytes):
+        text, encoding = _text(data)
+        # CSV's rows end at \r and \n only (a U+2028 inside a cell is text); JSON Lines' lines as ever.
+        lines = io.StringIO(text, newline="") if keepends else text.splitlines()
+        return enumerate(lines, start=1), encoding
+    sample = data.read(ENCODING_SAMPLE_BYTES)
+    data.seek(-len(sample), io.SEEK_CUR)
+    if not sample.strip():
+        raise FileError(EMPTY)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in sample:
+        raise FileError(
+            "ملف UTF-16 بهذا الحجم لا يُقرأ؛ احفظه بترميز UTF-8 / "
+            f"a UTF-16 file this large cannot be read: save it as UTF-8 (up to {MAX_FILE_BYTES // 2**20} MB "
+            "UTF-16 is read)"
+        )
+    whole_lines = sample[: sample.rfind(b"\n") + 1] or sample
+    _, encoding = _text(whole_lines)
+    return _decoded_lines(data, encoding, keepends), encoding
+
+
+def _decoded_lines(data, encoding, keepends):
+    for number, line in enumerate(iter(data.readline, b""), start=1):
+        try:
+            text = line.decode(encoding)
+        except UnicodeDecodeError as error:
+            yield number, error
+            continue
+        yield number, text if keepends else text.rstrip("\r\n")
+
+
+def _undecodable(error, encoding):
+    return (
+        f"السطر ليس نصًّا صالحًا بترميز {encoding} (بايت غير صالح في الموضع {error.start}) / "
+        f"the line is not valid {encoding} text (invalid byte at position {error.start})"
+    )
 
 
 def _text(data, declared=None):
@@ -194,12 +284,15 @@ def _article_list(document):
 
 
 def read_jsonl(name, data):
-    text, encoding = _text(data)
+    lines, encoding = _numbered_lines(data)
     mapper = RecordMapper(encoding)
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in lines:
+        origin = f"{name}:{number}"
+        if isinstance(line, UnicodeDecodeError):
+            yield RecordError(origin, _undecodable(line, encoding))
+            continue
         if not line.strip():
             continue
-        origin = f"{name}:{number}"
         try:
             item = _loads(line)
         except json.JSONDecodeError as error:
@@ -214,10 +307,16 @@ def read_jsonl(name, data):
 
 def read_csv(name, data, delimiter=None):
     """Rows under a header row; the origin is the spreadsheet row number (the header is row 1)."""
-    text, encoding = _text(data)
-    delimiter = delimiter or _sniff_delimiter(text)
+    lines, encoding = _numbered_lines(data, keepends=True)
+    lines = _csv_text(lines, encoding)
+    head = []  # the lines up to the header, which names the delimiter
+    for line in lines:
+        head.append(line)
+        if line.strip():
+            break
+    delimiter = delimiter or _sniff_delimiter(head[-1] if head else "")
     csv.field_size_limit(MAX_FILE_BYTES)  # an article body easily passes the 128 KB default
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
     try:
         header = next(rows)
         fields = [FIELD_FOR_NAME.get(_field_key(column)) for column in header]
@@ -248,9 +347,18 @@ def read_tsv(name, data):
     return read_csv(name, data, delimiter="\t")
 
 
-def _sniff_delimiter(text):
+def _csv_text(lines, encoding):
+    """A CSV file's lines; one that does not decode stops the file there (a quoted
+    field may run over several lines, so a row cannot be told from its neighbours)."""
+    for number, line in lines:
+        if isinstance(line, UnicodeDecodeError):
+            raise FileError(f"CSV غير صالح في السطر {number} / invalid CSV at line {number}: "
+                            + _undecodable(line, encoding).partition(" / ")[2])
+        yield line
+
+
+def _sniff_delimiter(header):
     """The delimiter of the header line: the one of , ; and tab it holds most of (ties: comma)."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
     return max(",;\t", key=header.count)
 
 

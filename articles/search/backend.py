@@ -318,7 +318,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
     def write_session(self, parallel=False):
         if not self.setup_complete:
             self.setup()
-        return WriteSession(self, self._writer(parallel))
+        return WhooshWriteSession(self, self._writer(parallel))
 
     def update(self, index, iterable, commit=True):
         if not self.setup_complete:
@@ -638,6 +638,45 @@ def attach_objects(connection_alias, rows, highlight, terms):
 
 
 class WriteSession:
+    """An import's writes to one engine, held across many batches and finished once.
+
+    ``add`` skips documents this session already wrote (a batch retried after
+    an error); an engine's session says how to write (``_write``) and how to
+    make the writes searchable when the import ends (``finish``), which runs
+    even after an error: what was written is in the database already, and
+    the index should hold it.
+    """
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.written = set()
+
+    def add(self, documents):
+        documents = [doc for doc in documents if doc[ID] not in self.written]
+        if documents:
+            self._write(documents)
+        self.written.update(doc[ID] for doc in documents)
+
+    def write(self, index, objects, failures=None):
+        self.add(self.backend.prepare_documents(index, objects, failures=failures))
+
+    def _write(self, documents):
+        raise NotImplementedError
+
+    def finish(self):
+        raise NotImplementedError
+
+    def __len__(self):
+        return len(self.written)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        self.finish()
+
+
+class WhooshWriteSession(WriteSession):
     """One Whoosh writer held across many batches, committed once.
 
     Every commit writes a segment with a posting block per distinct word and
@@ -648,12 +687,10 @@ class WriteSession:
     """
 
     def __init__(self, backend, writer):
-        self.backend = backend
+        super().__init__(backend)
         self.writer = writer
-        self.written = set()
 
-    def add(self, documents):
-        documents = [doc for doc in documents if doc[ID] not in self.written]
+    def _write(self, documents):
         # Whoosh's update_document opens a searcher per document; find the
         # stale copies with one searcher for the whole batch instead.
         with self.writer.searcher() as searcher:
@@ -663,20 +700,9 @@ class WriteSession:
                     self.writer.delete_document(stale)
         for doc in documents:
             self.writer.add_document(**doc)
-            self.written.add(doc[ID])
+            self.written.add(doc[ID])  # as it goes: a retry after a failure adds only the rest
 
-    def write(self, index, objects, failures=None):
-        self.add(self.backend.prepare_documents(index, objects, failures=failures))
-
-    def __len__(self):
-        return len(self.written)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, traceback):
-        # Committed even after an error: what was written is in the database
-        # already, and the index should hold it.
+    def finish(self):
         try:
             self.writer.commit(mergetype=bounded_merge)
         except Exception:

@@ -24,7 +24,7 @@ from haystack.utils import get_identifier
 from opensearchpy.helpers import bulk
 
 from articles.search.analysis import STEM_SUFFIX, ArabicTextField, surface_words
-from articles.search.backend import query_parser, whoosh_schema
+from articles.search.backend import WriteSession, query_parser, whoosh_schema
 from articles.search.opensearch_generic import STORED
 from articles.search.opensearch_plan import READINGS_ANALYZER
 from articles.search.opensearch_stats import forget
@@ -250,28 +250,11 @@ class IndexWrites:
         self.conn.indices.forcemerge(index=self.index_name, max_num_segments=1, request_timeout=3600)
 
 
-class OpenSearchWriteSession:
+class OpenSearchWriteSession(WriteSession):
     """An import's writes: bulk requests as batches come, one refresh at the end."""
 
-    def __init__(self, backend):
-        self.backend = backend
-        self.written = set()
+    def _write(self, documents):
+        self.backend.write_documents(documents)
 
-    def add(self, documents):
-        documents = [doc for doc in documents if doc[ID] not in self.written]
-        if documents:
-            self.backend.write_documents(documents)
-        self.written.update(doc[ID] for doc in documents)
-
-    def write(self, index, objects, failures=None):
-        self.add(self.backend.prepare_documents(index, objects, failures=failures))
-
-    def __len__(self):
-        return len(self.written)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, traceback):
-        # What was written is in the database already: make it searchable.
+    def finish(self):
         self.backend.refresh()
