@@ -154,17 +154,23 @@ def page(request, browser, live_server, editor, archive):
     Playwright's timeouts are errors, so every wait below fails the test if
     the page never gets there.
     """
-    context = browser.new_context(base_url=live_server.url, locale=request.param, viewport=DESKTOP)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", editor.get_username())
-    page.fill("#id_password", EDITOR_PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
+    context, page = log_in(browser, live_server, editor, EDITOR_PASSWORD, request.param, DESKTOP)
     assert page.url.rstrip("/") == live_server.url.rstrip("/"), f"the login did not land on the search page: {page.url}"
     yield page
     context.close()
+
+
+def log_in(browser, live_server, user, password, locale, viewport):
+    """A new browser context in ``locale``, logged in as ``user`` through the real login form: (context, page)."""
+    context = browser.new_context(base_url=live_server.url, locale=locale, viewport=viewport)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", user.get_username())
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    return context, page
 
 
 # axe-core -----------------------------------------------------------------

@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from tests.base import DEMO_DIR, SAUDINEWSNET
 from tests.browser.conftest import (
-    BROWSER_LOCALES, DESKTOP, PHONE, TIMEOUT_MS, axe_violations, describe_messages, describe_violations, vnu_messages,
+    BROWSER_LOCALES, DESKTOP, PHONE, TIMEOUT_MS, axe_violations, describe_messages, describe_violations, log_in,
+    vnu_messages,
 )
 
 pytestmark = [
@@ -45,15 +46,8 @@ def newsroom(transactional_db, roles, fast_passwords, django_user_model):
 
 
 def logged_in(browser, live_server, user, locale, viewport):
-    context = browser.new_context(base_url=live_server.url, locale=locale, viewport=viewport)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    expect(page.locator("html[dir=rtl][lang=ar]")).to_have_count(1)
-    page.fill("#id_username", user.get_username())
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
+    context, page = log_in(browser, live_server, user, PASSWORD, locale, viewport)
+    expect(page.locator("html[dir=rtl][lang=ar]")).to_have_count(1)  # in every browser language
     return context, page
 
 
