@@ -325,6 +325,40 @@ def test_a_story_changed_after_a_search_is_collapsed_on_the_next_one(demo_articl
     assert place.object == others[2] and place.other_versions == 1
 
 
+def _places_one_by_one(hits, story_of, leads):
+    """The definition: a story takes the place of its first hit, shown by its lead when the lead is a hit."""
+    matched, seen, found = {pk for pk, _ in hits}, set(), []
+    for pk, score in hits:
+        story = story_of.get(pk)
+        if story is None:
+            found.append((pk, score, None))
+        elif story not in seen:
+            seen.add(story)
+            found.append((leads[story] if leads.get(story) in matched else pk, score, story))
+    return found
+
+
+def test_a_page_of_story_places_is_the_one_by_one_definition_at_any_offset():
+    import random
+
+    import numpy as np
+
+    from articles.search.collapse import places
+
+    rng = random.Random(7)
+    story_of = {pk: rng.randrange(40) for pk in range(1, 400) if rng.random() < 0.6}
+    leads = {story: rng.choice([pk for pk, s in story_of.items() if s == story])
+             for story in set(story_of.values()) if rng.random() < 0.8}
+    story_array = np.full(400, -1, dtype=np.int64)
+    story_array[list(story_of)] = list(story_of.values())
+    hits = [(pk, 1.0 / n) for n, pk in enumerate(rng.sample(range(1, 500), 300), start=1)]  # pks past the map too
+    expected = _places_one_by_one(hits, story_of, leads)
+    assert places(hits, story_array, leads, offset=0, limit=None) == (expected, len(expected))
+    for offset in (0, 20, len(expected) - 5, len(expected) + 3):
+        assert places(hits, story_array, leads, offset=offset, limit=20) == (expected[offset:offset + 20], len(expected))
+    assert places([], story_array, leads, offset=0, limit=20) == ([], 0)
+
+
 def test_related_articles_share_telling_words_and_leave_out_the_story(demo_articles):
     from haystack.query import SearchQuerySet
 

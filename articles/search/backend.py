@@ -59,7 +59,7 @@ from articles.search.highlight import HighlightTerms, snippet
 from articles.search.merging import bounded_merge, optimise
 from articles.search.pool import GroupedSegmentWriter, use_grouped_pool
 from articles.search.query import clause_query, content_groups, parse_query
-from articles.search.ranking import SearcherStats, rank
+from articles.search.ranking import Hits, SearcherStats, rank
 
 # How long a writer waits for another writer (an import, an admin save) to
 # finish before giving up (settings.SEARCH_WRITE_LOCK_TIMEOUT). Whoosh allows
@@ -450,8 +450,8 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return []
         stats = self.stats()
         match = self._match(stats, plan, sort_by, stats.size)
-        pks = stats.pks_for([docnum for docnum, _ in match.hits]).tolist()
-        return [(pk, score) for pk, (_, score) in zip(pks, match.hits)]
+        hits = Hits.of(match.hits)
+        return Hits(stats.pks_for(hits.ids), hits.scores)
 
     def _match(self, stats, plan, sort_by, limit):
         """The ranked (or sorted) first ``limit`` hits and the masks facets need."""
@@ -508,8 +508,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         docnums = np.flatnonzero(matched)
         stats = self.stats()
         if sortedby and len(sortedby) == 1 and sortedby[0] in self.schema and isinstance(self.schema[sortedby[0]], DATETIME):
-            ordered = stats.date_order(sortedby[0], docnums, newest_first=reverse)[:limit]
-            return [(int(d), 0.0) for d in ordered]
+            return Hits(stats.date_order(sortedby[0], docnums, newest_first=reverse)[:limit])
         if not len(docnums):
             return []
         raw = searcher.search(wq.Every(), limit=limit, filter=set(docnums.tolist()), sortedby=sortedby, reverse=reverse)

@@ -11,12 +11,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from haystack import connections
 
 from articles.models import Article, Story
 from articles.search.highlight import snippet
+from articles.search.ranking import Hits
 
 # Other versions listed under a place (the article page lists them all).
 VERSIONS_SHOWN = 12
@@ -39,23 +41,37 @@ class StoryPlace:
     versions: list = field(default_factory=list)  # up to VERSIONS_SHOWN of them, oldest first
 
 
-def places(hits, story_of, leads):
-    """[(representative pk, score, story id or None)] in page order, one per story.
+def places(hits, story_of, leads, offset=0, limit=None):
+    """([(representative pk, score, story id or None)] of places ``offset`` to ``offset + limit``, how many places).
 
-    ``hits`` are (pk, score) in page order; ``story_of`` maps the pks that
-    belong to a story to its id; ``leads`` maps a story id to its lead's pk.
+    ``hits`` are (pk, score) in page order (``ranking.Hits`` or pairs);
+    ``story_of`` gives, at a pk, the id of its story (-1 for none, and for
+    pks past its end); ``leads`` maps a story id to its lead's pk. A story
+    takes the place of its first hit, shown by its lead when the lead is a
+    hit too. Worked on arrays: a word in 60,000 articles is 60,000 hits.
     """
-    matched = {pk for pk, _ in hits}
-    seen, found = set(), []
-    for pk, score in hits:
-        story = story_of.get(pk)
-        if story is None:
-            found.append((pk, score, None))
-        elif story not in seen:
-            seen.add(story)
-            lead = leads.get(story)
-            found.append((lead if lead in matched else pk, score, story))
-    return found
+    hits = Hits.of(hits)
+    pks = hits.ids
+    stories = np.full(len(pks), -1, dtype=np.int64)
+    inside = pks < len(story_of)
+    stories[inside] = story_of[pks[inside]]
+    in_story = np.flatnonzero(stories >= 0)
+    _, first = np.unique(stories[in_story], return_index=True)
+    keep = stories < 0
+    keep[in_story[first]] = True
+    positions = np.flatnonzero(keep)
+    chosen = positions[offset:None if limit is None else offset + limit]
+    chosen_stories = stories[chosen].tolist()
+    chosen_leads = [leads.get(story, -1) if story >= 0 else -1 for story in chosen_stories]
+    lead_matched = np.isin(chosen_leads, pks).tolist() if chosen_leads else []
+    page = []
+    for position, story, lead, lead_is_hit in zip(chosen.tolist(), chosen_stories, chosen_leads, lead_matched):
+        pk, score = int(pks[position]), float(hits.scores[position])
+        if story < 0:
+            page.append((pk, score, None))
+        else:
+            page.append((lead if lead_is_hit else pk, score, story))
+    return page, len(positions)
 
 
 _story_map = threading.local()
@@ -77,14 +93,16 @@ def _read_story_map():
     # results page at 30,000 articles.
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id, story_id FROM {Article._meta.db_table} WHERE story_id IS NOT NULL")
-        story_of = dict(cursor.fetchall())
+        members = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
         cursor.execute(f"SELECT id, lead_id FROM {Story._meta.db_table} WHERE lead_id IS NOT NULL")
         leads = dict(cursor.fetchall())
+    story_of = np.full(int(members[:, 0].max()) + 1 if len(members) else 0, -1, dtype=np.int64)
+    story_of[members[:, 0]] = members[:, 1]
     return story_of, leads
 
 
 def story_members():
-    """({article pk: story id} for every article in a story, {story id: lead pk}).
+    """(the story id at each article pk, -1 for none; {story id: lead pk}).
 
     Read once per open Whoosh searcher (a new one opens when the index
     changes) for at most STORY_MAP_SECONDS, and again after any save in this

@@ -26,8 +26,9 @@ class HighlightTerms:
     stems: frozenset = frozenset()
     prefixes: tuple = ()
     unlike: frozenset = frozenset()  # words that share a query word's stem but are other words
-    # Written word -> whether it is marked, kept across the texts of a page or an export.
-    verdicts: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # Written words judged, and those of them marked, kept across the texts of a page or an export.
+    judged: set = field(default_factory=set, compare=False, hash=False, repr=False)
+    marked: set = field(default_factory=set, compare=False, hash=False, repr=False)
 
     @classmethod
     def from_query(cls, parsed, expansions=None):
@@ -90,25 +91,31 @@ def find_matches(text, terms, limit=None):
     """
     if not terms:
         return []
-    verdicts = terms.verdicts
-    if len(verdicts) > _MAX_VERDICTS:
-        verdicts.clear()
+    judged, marked = terms.judged, terms.marked
+    if len(judged) > _MAX_VERDICTS:
+        judged.clear()
+        marked.clear()
 
-    def matching(written):
-        verdict = verdicts.get(written)
-        if verdict is None:
-            verdict = verdicts[written] = any(terms.matches(word) for word in _normalised_words(written))
-        return verdict
+    def judge(written):
+        judged.add(written)
+        if any(terms.matches(word) for word in _normalised_words(written)):
+            marked.add(written)
 
     if limit:  # the first few: reading stops at them
         spans = []
         for match in _WRITTEN_WORD.finditer(text):
-            if matching(match.group()):
+            written = match.group()
+            if written not in judged:
+                judge(written)
+            if written in marked:
                 spans.append(match.span())
                 if len(spans) >= limit:
                     break
         return spans
-    wanted = [written for written in set(_WRITTEN_WORD.findall(text)) if matching(written)]
+    words = set(_WRITTEN_WORD.findall(text))
+    for written in words - judged:  # set operations: a page's texts share most of their words
+        judge(written)
+    wanted = words & marked
     if not wanted:
         return []
     return [match.span() for match in _written_words_pattern(tuple(sorted(wanted))).finditer(text)]

@@ -374,9 +374,47 @@ def term_postings(searcher, fieldname, text):
     return np.concatenate([ids for ids, _, _ in parts]), np.concatenate([freqs for _, freqs, _ in parts])
 
 
+class Hits:
+    """(id, score) pairs in page order, kept as two arrays.
+
+    Reads like a list of tuples (``len``, indexing, slices, iteration); the
+    arrays serve whoever takes every hit at once (a story-collapsed page, an
+    export), which a Python tuple per match would slow down at 100,000 matches.
+    """
+
+    def __init__(self, ids, scores=None):
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.scores = np.zeros(len(self.ids)) if scores is None else np.asarray(scores, dtype=np.float64)
+
+    @classmethod
+    def of(cls, pairs):
+        """``pairs`` of (id, score) as ``Hits`` (``Hits`` as they are)."""
+        if isinstance(pairs, cls):
+            return pairs
+        pairs = list(pairs)
+        return cls([pair[0] for pair in pairs], [pair[1] for pair in pairs])
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(zip(self.ids[index].tolist(), self.scores[index].tolist()))
+        return int(self.ids[index]), float(self.scores[index])
+
+    def __iter__(self):
+        return zip(self.ids.tolist(), self.scores.tolist())
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+    def __repr__(self):
+        return f"Hits({list(self)!r})"
+
+
 @dataclass
 class Ranking:
-    hits: list  # (docnum, score), best first, at most ``limit``
+    hits: Hits  # (docnum, score), best first, at most ``limit``
     matched: np.ndarray  # boolean mask over docnums: every match
     complete: int  # how many matched every group
     query_matched: np.ndarray = None  # the matches before ``allowed`` (for facet counts)
@@ -493,7 +531,7 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, ex
         partial = np.flatnonzero(matched & ~first)
         hits = np.concatenate([hits, _best(partial, scores, limit - len(hits))])
     return Ranking(
-        hits=[(int(d), float(scores[d])) for d in hits], matched=matched, complete=int(complete.sum()),
+        hits=Hits(hits, scores[hits]), matched=matched, complete=int(complete.sum()),
         query_matched=query_matched, as_written=written & matched,
         written_query=written & query_matched,
     )

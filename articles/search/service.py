@@ -149,9 +149,9 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
         list(sqs[0:1])  # runs the search once for the total, the fallback and the facets
         query = sqs.query
         hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
-        found = places(hits, *story_members())
-        outcome.results = load_places(found[offset:offset + limit], highlight_terms(parsed), highlight)
-        outcome.collapsed, outcome.places = True, len(found)
+        page, outcome.places = places(hits, *story_members(), offset=offset, limit=limit)
+        outcome.results = load_places(page, highlight_terms(parsed), highlight)
+        outcome.collapsed = True
     else:
         outcome.results = list(sqs[offset:offset + limit])
     outcome.total = sqs.count()
