@@ -181,6 +181,35 @@ def test_it_marks_whole_written_words_only_and_every_time_they_occur():
     assert highlight_text("عين", terms) == "<mark>عين</mark>"
 
 
+@pytest.mark.parametrize("query", ["القوات", "اقتصا*", "وزير الخارجية", "الرياض", "مجلس التعاون الخليجي"])
+def test_marks_on_real_articles_are_the_word_by_word_definition(query):
+    """Marks found through the candidates shortcut (a word without any stem or surface word in it is no
+    match) are those of judging every word, on the first 200 articles of a real day."""
+    import json
+    import re
+    import zipfile
+
+    from articles.search.highlight import find_matches
+    from articles.text import WORD_RE, normalise
+    from tests.base import SAUDINEWSNET
+
+    day = SAUDINEWSNET / "2015-07-21.zip"
+    if not day.exists():
+        pytest.skip(f"the SaudiNewsNet corpus is not at {SAUDINEWSNET}")
+    with zipfile.ZipFile(day) as archive:
+        bodies = [item["content"] for item in json.loads(archive.read(archive.namelist()[0]))[:200]]
+    terms = HighlightTerms.from_query(parse_query(query))
+    marked = 0
+    for body in bodies:
+        written_words = re.finditer(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+", body)
+        one_by_one = [m.span() for m in written_words
+                      if any(terms.matches(word) for word in WORD_RE.findall(normalise(m.group())))]
+        assert find_matches(body, terms) == one_by_one
+        assert find_matches(body, terms, limit=1) == one_by_one[:1]
+        marked += len(one_by_one)
+    assert marked >= 10
+
+
 def test_it_escapes_html_while_highlighting():
     terms = HighlightTerms.from_query(parse_query("سوريا"))
     html = highlight_text("<script>alert(1)</script> سوريا & <b>", terms)

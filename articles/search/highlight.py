@@ -7,7 +7,7 @@ query was الامريكية.
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -59,6 +59,14 @@ class HighlightTerms:
     def __bool__(self):
         return bool(self.surfaces or self.prefixes)
 
+    @cached_property
+    def candidates(self):
+        """Finds, in a normalised word, the text any match must contain: a surface
+        word, a stem or a prefix (light stems only cut letters off a word's ends).
+        A word it finds nothing in is no match, without stemming it."""
+        texts = sorted(self.surfaces | self.stems | set(self.prefixes), key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, texts)) if texts else r"(?!)")
+
     def matches(self, word):
         if word in self.surfaces:
             return True
@@ -96,9 +104,11 @@ def find_matches(text, terms, limit=None):
         judged.clear()
         marked.clear()
 
+    candidates = terms.candidates.search
+
     def judge(written):
         judged.add(written)
-        if any(terms.matches(word) for word in _normalised_words(written)):
+        if any(terms.matches(word) for word in _normalised_words(written) if candidates(word)):
             marked.add(written)
 
     if limit:  # the first few: reading stops at them
