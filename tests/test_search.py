@@ -181,6 +181,41 @@ def test_it_marks_whole_written_words_only_and_every_time_they_occur():
     assert highlight_text("عين", terms) == "<mark>عين</mark>"
 
 
+def test_an_exports_snippet_opens_at_the_first_match_however_far_into_the_text(monkeypatch):
+    """An export's first match is read a few dozen pieces at a time and stops there: it is still the
+    first word by word, past many pieces, after the word inside others, glued by punctuation or a
+    direction mark, and after the remembered words are dropped."""
+    import re
+
+    from articles.search import highlight
+    from articles.search.highlight import find_matches, plain_snippet
+    from articles.text import WORD_RE, normalise
+
+    def first_by_definition(text, terms):
+        for m in re.finditer(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]+", text):
+            if any(terms.matches(word) for word in WORD_RE.findall(normalise(m.group()))):
+                return [m.span()]
+        return []
+
+    filler = "كلام وعينه في التقرير عن المدينة، " * 60  # وعينه: عين inside another word
+    texts = [
+        filler + "ثم قال:«عين\u200fالصقر» عينٌ",
+        filler + "(عيـــن) " + "عين",
+        "عينُ " + filler,
+        filler,
+        "",
+        "عين",
+    ]
+    terms = HighlightTerms.from_query(parse_query("عين"))
+    for text in texts + texts:  # afresh, then with the words of every text remembered
+        assert find_matches(text, terms, limit=1) == first_by_definition(text, terms)
+    far = plain_snippet(texts[0], terms, first_match=True)
+    assert far.startswith("… ") and "«عين" in far
+    monkeypatch.setattr(highlight, "_MAX_VERDICTS", 5)  # remembered words dropped between texts
+    for text in texts:
+        assert find_matches(text, terms, limit=1) == first_by_definition(text, terms)
+
+
 @pytest.mark.parametrize("query", ["القوات", "اقتصا*", "وزير الخارجية", "الرياض", "مجلس التعاون الخليجي"])
 def test_marks_on_real_articles_are_the_word_by_word_definition(query):
     """Marks found through the candidates shortcut (a word without any stem or surface word in it is no

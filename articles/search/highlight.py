@@ -26,9 +26,10 @@ class HighlightTerms:
     stems: frozenset = frozenset()
     prefixes: tuple = ()
     unlike: frozenset = frozenset()  # words that share a query word's stem but are other words
-    # Written words judged, and those of them marked, kept across the texts of a page or an export.
+    # Kept across the texts of a page or an export: the runs of text between
+    # spaces judged, and for those that hold marked words, those words.
     judged: set = field(default_factory=set, compare=False, hash=False, repr=False)
-    marked: set = field(default_factory=set, compare=False, hash=False, repr=False)
+    marks: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def from_query(cls, parsed, expansions=None):
@@ -82,57 +83,124 @@ class HighlightTerms:
 # highlight covers the word whole, diacritics and all.
 _WORD_CHARACTER = r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d]"
 _WRITTEN_WORD = re.compile(_WORD_CHARACTER + "+")
-
-
-@lru_cache(maxsize=200_000)
-def _normalised_words(written):
-    return tuple(WORD_RE.findall(normalise(written)))
+_IS_WORD_CHARACTER = re.compile(_WORD_CHARACTER).match
 
 
 def find_matches(text, terms, limit=None):
     """(start, end) character spans in ``text`` of the words ``terms`` match (the first ``limit``).
 
-    Words are cut from the original text and normalised one by one (cached),
-    which gives the same words as normalising the whole text first. Each
-    distinct written word is judged once; the spans of those that match are
-    then found by one regular-expression scan, not a Python step per word.
+    The text is cut at spaces (at C speed) and each distinct piece judged
+    once (``_judge``); the spans of the words marked are then found by one
+    regular-expression scan, or for the first few by ``str.find``, not by a
+    Python step per word. The first alone (an export's snippet) is found
+    without reading every word (``_first_match``).
     """
     if not terms:
         return []
-    judged, marked = terms.judged, terms.marked
-    if len(judged) > _MAX_VERDICTS:
-        judged.clear()
-        marked.clear()
-
-    candidates = terms.candidates.search
-
-    def judge(written):
-        judged.add(written)
-        if any(terms.matches(word) for word in _normalised_words(written) if candidates(word)):
-            marked.add(written)
-
-    if limit:  # the first few: reading stops at them
-        spans = []
-        for match in _WRITTEN_WORD.finditer(text):
-            written = match.group()
-            if written not in judged:
-                judge(written)
-            if written in marked:
-                spans.append(match.span())
-                if len(spans) >= limit:
-                    break
-        return spans
-    words = set(_WRITTEN_WORD.findall(text))
-    for written in words - judged:  # set operations: a page's texts share most of their words
-        judge(written)
-    wanted = words & marked
+    if len(terms.judged) > _MAX_VERDICTS:
+        terms.judged.clear()
+        terms.marks.clear()
+    if limit == 1:
+        span = _first_match(text, terms)
+        return [span] if span else []
+    wanted = _marked_words(text, terms)
     if not wanted:
         return []
+    if limit:
+        return _first_spans(text, wanted, limit)
     return [match.span() for match in _written_words_pattern(tuple(sorted(wanted))).finditer(text)]
+
+
+# An export's first match is looked for this many pieces of text at a time.
+_PIECES_AT_A_TIME = 64
+
+
+def _first_match(text, terms):
+    """The span of the first word in ``text`` that ``terms`` match, or None.
+
+    An export asks this of tens of thousands of texts, most with a match in
+    their opening: the text is cut at spaces a few dozen pieces at a time,
+    the new ones judged, and reading stops at the first piece that holds a
+    marked word. That word's first whole occurrence in the text is then in
+    that piece: an earlier one would have been in an earlier piece.
+    """
+    judged, marks = terms.judged, terms.marks
+    rest = text
+    while rest:
+        pieces = rest.split(None, _PIECES_AT_A_TIME)
+        rest = pieces.pop() if len(pieces) > _PIECES_AT_A_TIME else ""
+        _judge([piece for piece in pieces if piece not in judged], terms)
+        for piece in pieces:
+            words = marks.get(piece)
+            if words:
+                return _first_spans(text, words, 1)[0]
+    return None
+
+
+def _marked_words(text, terms):
+    """The written words of ``text`` that ``terms`` match."""
+    pieces = set(text.split())
+    _judge(pieces - terms.judged, terms)  # set operations: a page's texts share most of their words
+    marks = terms.marks
+    wanted = set()
+    for piece in pieces & marks.keys():
+        wanted.update(marks[piece])
+    return wanted
+
+
+def _judge(new_pieces, terms):
+    """Note in ``terms.marks`` the words ``terms`` match in ``new_pieces`` (runs of text
+    between spaces not judged before).
+
+    A written word never holds a space, so the words of a text are those of
+    its pieces. The pieces are normalised in one call, joined by line breaks
+    (normalisation is character by character, so each line is one piece's
+    normal form), and a piece's words are judged only when it holds some
+    stem, query word or prefix (``terms.candidates``): light stems only cut
+    letters off a word's ends, so a piece without one has no match.
+    """
+    judged, marks = terms.judged, terms.marks
+    if not new_pieces:
+        return
+    new_pieces = list(new_pieces)
+    judged.update(new_pieces)
+    normalised = normalise("\n".join(new_pieces))
+    candidates = terms.candidates.search
+    if not candidates(normalised):
+        return
+    for piece, line in zip(new_pieces, normalised.split("\n")):
+        if candidates(line):
+            marked = tuple(written for written in _WRITTEN_WORD.findall(piece) if _matches_written(written, terms))
+            if marked:
+                marks[piece] = marked
+
+
+def _matches_written(written, terms):
+    candidates = terms.candidates.search
+    return any(terms.matches(word) for word in WORD_RE.findall(normalise(written)) if candidates(word))
+
+
+def _first_spans(text, wanted, limit):
+    """The first ``limit`` whole-word spans in ``text`` of the written words ``wanted``."""
+    spans = []
+    for word in wanted:
+        start, found = text.find(word), 0
+        while start != -1 and found < limit:
+            end = start + len(word)
+            if not (start and _IS_WORD_CHARACTER(text[start - 1]) or end < len(text) and _IS_WORD_CHARACTER(text[end])):
+                spans.append((start, end))
+                found += 1
+            start = text.find(word, end)
+    spans.sort()
+    return spans[:limit]
 
 
 @lru_cache(maxsize=1024)
 def _written_words_pattern(words):
+    return _whole_words_regex(words)
+
+
+def _whole_words_regex(words):
     """Whole written words (a run of ``_WRITTEN_WORD`` characters that is one of ``words``)."""
     alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!{_WORD_CHARACTER})(?:{alternatives})(?!{_WORD_CHARACTER})")
@@ -156,7 +224,6 @@ def highlight_text(text, terms):
     return mark_safe(_mark(text, find_matches(text, terms), 0, len(text)))
 
 
-_SPACE_RUN = re.compile(r"\s+")
 
 
 def _best_window(text, spans, length):
@@ -202,7 +269,7 @@ def _snippet(text, terms, length, mark, first_match=False):
     end = min(len(text), start + length)
     while end < len(text) and not text[end].isspace():
         end += 1
-    body = _SPACE_RUN.sub(" ", mark(text, spans, start, end)).strip()
+    body = " ".join(mark(text, spans, start, end).split())  # runs of white space as one space
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return prefix + body + suffix
