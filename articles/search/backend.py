@@ -288,32 +288,21 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         writer.commit(merge=False)
 
     def prepare_documents(self, index, objects, failures=None):
-        """Index documents for ``objects``; with a ``failures`` list, one that cannot be prepared
-        is left out and noted there as (pk, error) instead of stopping the batch."""
-        documents = []
-        for obj in objects:
-            try:
-                doc = index.full_prepare(obj)
-                doc.pop("boost", None)
-                for key, value in doc.items():
-                    value = self._from_python(value)
-                    if isinstance(self.schema[key] if key in self.schema else None, WHOOSH_ID) and not isinstance(value, str):
-                        value = force_str(value)  # an integer on an ID field (a pk)
-                    doc[key] = value
-            except SkipDocument:
-                continue
-            except Exception as error:
-                if failures is None:
-                    raise
-                failures.append((obj.pk, error))
-                continue
-            doc[PK_COLUMN] = int(obj.pk) if str(obj.pk).isdigit() else -1
-            # The stem companion indexes the same text (analysis.py caches it).
-            for key in list(doc):
-                if key + STEM_SUFFIX in self.schema:
-                    doc[key + STEM_SUFFIX] = doc[key]
-            documents.append(doc)
-        return documents
+        return prepare_each(index, objects, self._document, failures)
+
+    def _document(self, obj, prepared):
+        doc = {}
+        for key, value in prepared.items():
+            value = self._from_python(value)
+            if isinstance(self.schema[key] if key in self.schema else None, WHOOSH_ID) and not isinstance(value, str):
+                value = force_str(value)  # an integer on an ID field (a pk)
+            doc[key] = value
+        doc[PK_COLUMN] = int(obj.pk) if str(obj.pk).isdigit() else -1
+        # The stem companion indexes the same text (analysis.py caches it).
+        for key in list(doc):
+            if key + STEM_SUFFIX in self.schema:
+                doc[key + STEM_SUFFIX] = doc[key]
+        return doc
 
     def write_session(self, parallel=False):
         if not self.setup_complete:
@@ -634,6 +623,29 @@ def attach_objects(connection_alias, rows, highlight, terms):
             if highlight and result._object is not None and hasattr(index, "highlight_text"):
                 result.highlighted = {"text": [snippet(index.highlight_text(result._object), terms)]}
     return [r for r in rows if r._object is not None]
+
+
+def prepare_each(index, objects, document, failures=None):
+    """``document(obj, prepared)`` for each object haystack's ``index`` prepares (its boost
+    dropped): how both engines' backends turn articles into index documents.
+
+    An object the index skips (``SkipDocument``) is left out. With a ``failures``
+    list, an object that cannot be prepared is noted there as (pk, error)
+    instead of stopping the batch: one broken record fails alone.
+    """
+    documents = []
+    for obj in objects:
+        try:
+            prepared = index.full_prepare(obj)
+            prepared.pop("boost", None)
+            documents.append(document(obj, prepared))
+        except SkipDocument:
+            continue
+        except Exception as error:
+            if failures is None:
+                raise
+            failures.append((obj.pk, error))
+    return documents
 
 
 class WriteSession:

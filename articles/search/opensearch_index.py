@@ -18,13 +18,12 @@ from datetime import date, datetime
 
 from django.utils.encoding import force_str
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
-from haystack.exceptions import SkipDocument
 from haystack.fields import FacetField
 from haystack.utils import get_identifier
 from opensearchpy.helpers import bulk
 
 from articles.search.analysis import STEM_SUFFIX, ArabicTextField, surface_words
-from articles.search.backend import WriteSession, query_parser, whoosh_schema
+from articles.search.backend import WriteSession, prepare_each, query_parser, whoosh_schema
 from articles.search.opensearch_generic import STORED
 from articles.search.opensearch_plan import READINGS_ANALYZER
 from articles.search.opensearch_stats import forget
@@ -151,42 +150,30 @@ class IndexWrites:
     # Writing -------------------------------------------------------------
 
     def prepare_documents(self, index, objects, failures=None):
-        """As the Whoosh backend's: with a ``failures`` list, an object that cannot be
-        prepared is noted there as (pk, error) instead of stopping the batch."""
-        documents = []
-        for obj in objects:
-            try:
-                prepared = index.full_prepare(obj)
-            except SkipDocument:
-                continue
-            except Exception as error:
-                if failures is None:
-                    raise
-                failures.append((obj.pk, error))
-                continue
-            prepared.pop("boost", None)
-            doc, stored = {}, {}
-            for key, value in prepared.items():
-                if key in self.stem_fields:
-                    words = surface_words(force_str(value or ""))
-                    doc[key] = " ".join(words)
-                    doc[key + STEM_SUFFIX] = " ".join(
-                        STOP_PLACEHOLDER if is_stopword(word) else stem(word) for word in words
-                    )
-                elif key in self.token_fields:
-                    doc[key] = list(self.whoosh_schema[key].process_text(force_str(value or ""), mode="index"))
-                elif isinstance(value, datetime):
-                    doc[key] = value.replace(tzinfo=None).isoformat()
-                elif isinstance(value, date):
-                    doc[key] = value.isoformat()
-                else:
-                    doc[key] = value
-                if key in self.stored_text_fields and value is not None:
-                    stored[key] = force_str(value)  # the indexed words are normalised
-            if stored:
-                doc[STORED] = stored
-            documents.append(doc)
-        return documents
+        return prepare_each(index, objects, self._document, failures)
+
+    def _document(self, obj, prepared):
+        doc, stored = {}, {}
+        for key, value in prepared.items():
+            if key in self.stem_fields:
+                words = surface_words(force_str(value or ""))
+                doc[key] = " ".join(words)
+                doc[key + STEM_SUFFIX] = " ".join(
+                    STOP_PLACEHOLDER if is_stopword(word) else stem(word) for word in words
+                )
+            elif key in self.token_fields:
+                doc[key] = list(self.whoosh_schema[key].process_text(force_str(value or ""), mode="index"))
+            elif isinstance(value, datetime):
+                doc[key] = value.replace(tzinfo=None).isoformat()
+            elif isinstance(value, date):
+                doc[key] = value.isoformat()
+            else:
+                doc[key] = value
+            if key in self.stored_text_fields and value is not None:
+                stored[key] = force_str(value)  # the indexed words are normalised
+        if stored:
+            doc[STORED] = stored
+        return doc
 
     def write_documents(self, documents):
         actions = ({"_index": self.index_name, "_id": doc[ID], "_source": doc} for doc in documents)
