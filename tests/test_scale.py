@@ -202,6 +202,44 @@ def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monk
     assert search_articles("خبر", highlight=False).total == 60
 
 
+def test_a_commit_slower_than_saving_a_commits_worth_does_not_stop_the_import(db, tmp_path, monkeypatch):
+    """While a background commit runs, the import saves up to PENDING_COMMITS_MAX commits' worth of
+    records before it waits; what waited is then indexed a few chunks per saved batch."""
+    import threading
+
+    from articles.search import backend as search_backend
+    from articles.search import indexing
+
+    monkeypatch.setattr(indexing, "COMMIT_EVERY", 10)
+    monkeypatch.setattr(indexing, "LOAD_BATCH", 10)
+    saved_during_commit, first_commit, held = [], threading.Event(), []
+    original_exit = search_backend.WriteSession.__exit__
+
+    def slow_exit(session, *exc_info):
+        if threading.current_thread().name == "index-commit" and not held:
+            held.append(session)
+            first_commit.set()
+            for _ in range(200):  # held until the import has saved three commits' worth, or 10 s
+                if sum(saved_during_commit) >= 30:
+                    break
+                threading.Event().wait(0.05)
+            first_commit.clear()
+        return original_exit(session, *exc_info)
+
+    monkeypatch.setattr(search_backend.WriteSession, "__exit__", slow_exit)
+    stages = []
+
+    def on_records(count):
+        if first_commit.is_set():
+            saved_during_commit.append(count)
+
+    job = import_records(tmp_path, "a.jsonl", records(80), batch_size=10, on_stage=stages.append, on_records=on_records)
+    assert sum(saved_during_commit) >= 30  # three commits' worth saved while the first one ran
+    assert ImportJob.objects.get(pk=job.pk).imported == 80
+    assert not Article.objects.filter(index_pending=True).exists()
+    assert search_articles("خبر", highlight=False).total == 80
+
+
 def test_a_refused_record_of_a_file_that_ends_while_a_commit_runs_still_fails_alone(
     db, tmp_path, monkeypatch, index_refuses_marked_articles
 ):

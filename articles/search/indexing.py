@@ -23,6 +23,14 @@ INDEX_BATCH_SIZE = 2000
 COMMIT_EVERY = 20_000
 # Articles read back from the database and written to the index at a time.
 LOAD_BATCH = 500
+# While a commit runs in the background, the import goes on saving, and what
+# it saves waits to be indexed: up to this many commits' worth, then the
+# import waits for the commit (so the index never falls far behind).
+PENDING_COMMITS_MAX = 3
+# What waited is then indexed this many chunks per batch the import saves,
+# so saving and indexing take turns instead of saving stopping until the
+# whole backlog is written.
+CATCH_UP_CHUNKS = 2
 
 
 def _backend_and_index():
@@ -88,9 +96,9 @@ class IndexQueue:
     the Whoosh writer commits every ``commit_every`` articles and when the
     queue closes, so a bulk import makes few, large segments. A commit made
     along the way runs in a thread while the import goes on saving records
-    (their pks wait here, and are indexed by the next session), so the
-    minutes a large commit takes do not stop the import. Use as a context
-    manager.
+    (their pks wait here, and are indexed by the next session, a few chunks
+    per saved batch), so the minutes a large commit takes do not stop the
+    import. Use as a context manager.
     """
 
     def __init__(self, load_batch=None, commit_every=None, on_stage=None, on_failure=None):
@@ -113,15 +121,21 @@ class IndexQueue:
             self._write()
 
     def _write(self, wait=False):
-        """Index what is pending; while a commit runs, only when ``wait`` (or far too much waits)."""
+        """Index what is pending: all of it when ``wait`` or when far too much waits; else
+        nothing while a commit runs, and ``CATCH_UP_CHUNKS`` chunks at most."""
+        written = 0
         while self.pending:
+            backlog = wait or len(self.pending) >= self.commit_every * PENDING_COMMITS_MAX
             # A chunk may start a commit: what follows it waits here, not for the write lock.
             if self.committing is not None:
-                if self.committing.running() and not wait and len(self.pending) < self.commit_every:
+                if self.committing.running() and not backlog:
                     return
                 self._finish_commit()
+            if written >= CATCH_UP_CHUNKS and not backlog:
+                return
             chunk, self.pending = self.pending[:self.load_batch], self.pending[self.load_batch:]
             self._write_chunk(chunk)
+            written += 1
 
     def _write_chunk(self, pks):
         loaded_at = timezone.now()
