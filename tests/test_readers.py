@@ -285,6 +285,10 @@ STREAMED_INPUTS = {
         "a.jsonl", '{"title": "أ", "text": "خبر"}\n\n{"title": \n[1]\n{"text": "خبر ثان", "views": 3}\n'.encode()),
     "json lines in Windows-1256": (
         "a.jsonl", json.dumps({"title": SHORT, "text": LONG}, ensure_ascii=False).encode("cp1256")),
+    "json lines with old Mac line ends (CR alone)": (
+        "a.jsonl", '{"title": "أ", "text": "خبر"}\r\r{"text": "خبر ثان"}\r'.encode()),
+    "csv with old Mac line ends, a cell over two lines": (
+        "a.csv", 'title,text\rأ,خبر أول\rب,"سطر أول\rسطر ثان"\r'.encode()),
 }
 
 
@@ -306,6 +310,43 @@ def test_a_streamed_csv_stops_at_a_line_that_does_not_decode_keeping_the_rows_be
             found.append(item)
     assert [item.title for item in found] == ["أ", "ب"]
     assert str(error.value).startswith("CSV غير صالح في السطر 4 / invalid CSV at line 4: the line is not valid utf-8")
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+def test_a_streamed_line_too_long_to_hold_fails_alone(newline, monkeypatch):
+    monkeypatch.setattr(readers, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 200)
+    monkeypatch.setattr(readers, "_READ_BLOCK", 16)
+    lines = [json.dumps({"title": title, "text": "خبر " + title}, ensure_ascii=False).encode()
+             for title in ("أول", "ثان", "ثالث")]
+    lines[1] = json.dumps({"title": "طويل", "text": "خبر " * 300}, ensure_ascii=False).encode()
+    found = read_all("a.jsonl", io.BytesIO(newline.join(lines) + newline))
+    assert [item.title for item in found if isinstance(item, Record)] == ["أول", "ثالث"]
+    [error] = [item for item in found if not isinstance(item, Record)]
+    assert error.origin == "a.jsonl:2" and "the line is longer than" in error.message
+
+    csv_data = newline.join(["title,text".encode(), "أ,خبر".encode(), ("ب," + "خبر " * 300).encode(),
+                             "ج,خبر".encode()]) + newline
+    with pytest.raises(FileError) as refused:
+        read_all("a.csv", io.BytesIO(csv_data))
+    assert "invalid CSV at line 3: the line is longer than" in str(refused.value)
+
+
+def test_a_streamed_file_without_line_ends_is_never_held_whole(tmp_path, monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(readers, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 64 * 1024)
+    monkeypatch.setattr(readers, "ENCODING_SAMPLE_BYTES", 64 * 1024)
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(('{"text": "' + "خبر " * 1_000_000 + '"}').encode())  # 7 MB, one line
+    tracemalloc.start()
+    with path.open("rb") as handle:
+        found = read_all("a.jsonl", handle)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(found) == 1 and "the line is longer than" in found[0].message
+    assert peak < 2**20 < path.stat().st_size
 
 
 def test_a_large_utf16_line_file_is_refused_with_what_to_do(monkeypatch):

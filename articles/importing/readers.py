@@ -47,6 +47,10 @@ LINE_FORMATS = (".jsonl", ".ndjson", ".csv", ".tsv")
 # ENCODING_SAMPLE_BYTES and each line then decoded alone.
 STREAM_FROM_BYTES = 32 * 1024 * 1024
 ENCODING_SAMPLE_BYTES = 4 * 1024 * 1024
+# A streamed line longer than this is not read, and fails alone: a file with
+# no line ends must not be held whole. As much as a file decoded whole.
+MAX_LINE_BYTES = STREAM_FROM_BYTES
+_READ_BLOCK = 1024 * 1024
 
 EMPTY = "الملف فارغ / the file is empty"
 # JSON nested deeper than this is no article: it is refused before Python's
@@ -154,7 +158,8 @@ def _numbered_lines(data, keepends=False):
     streamed: the encoding is judged on its first lines, then each line is
     decoded alone, so memory stays flat at any size; a line that does not
     decode in that encoding comes as a ``UnicodeDecodeError`` in place of
-    its text, for the reader to fail that line alone.
+    its text, and one too long to hold as a ``LineTooLong``, for the reader
+    to fail that line alone.
     """
     if isinstance(data, bytes):
         text, encoding = _text(data)
@@ -171,13 +176,22 @@ def _numbered_lines(data, keepends=False):
             f"a UTF-16 file this large cannot be read: save it as UTF-8 (up to {MAX_FILE_BYTES // 2**20} MB "
             "UTF-16 is read)"
         )
-    whole_lines = sample[: sample.rfind(b"\n") + 1] or sample
+    # Lines end in \n (or \r\n); a file with none in its opening but \r has old Mac line ends.
+    newline = b"\r" if b"\n" not in sample and b"\r" in sample else b"\n"
+    whole_lines = sample[: sample.rfind(newline) + 1] or sample
     _, encoding = _text(whole_lines)
-    return _decoded_lines(data, encoding, keepends), encoding
+    return _decoded_lines(data, encoding, keepends, newline), encoding
 
 
-def _decoded_lines(data, encoding, keepends):
-    for number, line in enumerate(iter(data.readline, b""), start=1):
+class LineTooLong(ValueError):
+    pass
+
+
+def _decoded_lines(data, encoding, keepends, newline):
+    for number, line in enumerate(_raw_lines(data, newline), start=1):
+        if line is None:
+            yield number, LineTooLong()
+            continue
         try:
             text = line.decode(encoding)
         except UnicodeDecodeError as error:
@@ -186,7 +200,47 @@ def _decoded_lines(data, encoding, keepends):
         yield number, text if keepends else text.rstrip("\r\n")
 
 
-def _undecodable(error, encoding):
+def _raw_lines(data, newline):
+    """A streamed file's lines as bytes, each with its ``newline``; None in place of one
+    longer than ``MAX_LINE_BYTES``, which is skipped, never held whole."""
+    if newline == b"\n":
+        pieces = iter(lambda: data.readline(MAX_LINE_BYTES + 1), b"")
+    else:
+        pieces = _split_blocks(data, newline)
+    skipping = False  # inside a line too long to read
+    for piece in pieces:
+        if skipping:
+            skipping = not piece.endswith(newline)
+        elif len(piece) > MAX_LINE_BYTES:
+            yield None
+            skipping = not piece.endswith(newline)
+        else:
+            yield piece
+
+
+def _split_blocks(data, newline):
+    """Lines ending in ``newline``, read a block at a time; a piece of a line that outgrows
+    ``MAX_LINE_BYTES`` comes out unended, as soon as it does."""
+    pending = b""
+    while block := data.read(_READ_BLOCK):
+        pending += block
+        start = 0
+        while (end := pending.find(newline, start)) != -1:
+            yield pending[start:end + 1]
+            start = end + 1
+        pending = pending[start:]
+        if len(pending) > MAX_LINE_BYTES:
+            yield pending
+            pending = b""
+    if pending:
+        yield pending
+
+
+def _line_error(error, encoding):
+    """What is wrong with a streamed line that could not be read (see ``_decoded_lines``)."""
+    if isinstance(error, LineTooLong):
+        megabytes = MAX_LINE_BYTES // 2**20
+        return f"السطر أطول من {megabytes} ميغابايت فلم يُقرأ / the line is longer than {megabytes} MB and was not read"
     return (
         f"السطر ليس نصًّا صالحًا بترميز {encoding} (بايت غير صالح في الموضع {error.start}) / "
         f"the line is not valid {encoding} text (invalid byte at position {error.start})"
@@ -288,8 +342,8 @@ def read_jsonl(name, data):
     mapper = RecordMapper(encoding)
     for number, line in lines:
         origin = f"{name}:{number}"
-        if isinstance(line, UnicodeDecodeError):
-            yield RecordError(origin, _undecodable(line, encoding))
+        if isinstance(line, Exception):
+            yield RecordError(origin, _line_error(line, encoding))
             continue
         if not line.strip():
             continue
@@ -351,9 +405,9 @@ def _csv_text(lines, encoding):
     """A CSV file's lines; one that does not decode stops the file there (a quoted
     field may run over several lines, so a row cannot be told from its neighbours)."""
     for number, line in lines:
-        if isinstance(line, UnicodeDecodeError):
+        if isinstance(line, Exception):
             raise FileError(f"CSV غير صالح في السطر {number} / invalid CSV at line {number}: "
-                            + _undecodable(line, encoding).partition(" / ")[2])
+                            + _line_error(line, encoding).partition(" / ")[2])
         yield line
 
 
