@@ -111,29 +111,32 @@ def find_matches(text, terms, limit=None):
     return [match.span() for match in _written_words_pattern(tuple(sorted(wanted))).finditer(text)]
 
 
-# An export's first match is looked for this many pieces of text at a time.
-_PIECES_AT_A_TIME = 64
+# An export's first match is looked for in chunks of text, this long first,
+# then twice as long each time.
+_FIRST_CHUNK_CHARACTERS = 300
 
 
 def _first_match(text, terms):
     """The span of the first word in ``text`` that ``terms`` match, or None.
 
     An export asks this of tens of thousands of texts, most with a match in
-    their opening: the text is cut at spaces a few dozen pieces at a time,
-    the new ones judged, and reading stops at the first piece that holds a
+    their opening: the text is read a chunk at a time (cut at spaces into
+    pieces, the new ones judged), and reading stops at the first piece that holds a
     marked word. That word's first whole occurrence in the text is then in
     that piece: an earlier one would have been in an earlier piece.
     """
     judged, marks = terms.judged, terms.marks
-    rest = text
-    while rest:
-        pieces = rest.split(None, _PIECES_AT_A_TIME)
-        rest = pieces.pop() if len(pieces) > _PIECES_AT_A_TIME else ""
+    start, size = 0, _FIRST_CHUNK_CHARACTERS
+    while start < len(text):
+        end = text.find(" ", start + size)  # a chunk ends at a space: no word is cut in two
+        end = len(text) if end == -1 else end
+        pieces = text[start:end].split()
         _judge([piece for piece in pieces if piece not in judged], terms)
         for piece in pieces:
             words = marks.get(piece)
             if words:
                 return _first_spans(text, words, 1)[0]
+        start, size = end, size * 2
     return None
 
 
