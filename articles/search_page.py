@@ -5,8 +5,10 @@ that can be bookmarked and shared.
 """
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 QUICK_RANGES = [("آخر أسبوع", 7), ("آخر شهر", 30), ("آخر سنة", 365)]
 FACET_LABELS = {"source": "المصدر", "category": "التصنيف"}
@@ -66,6 +68,12 @@ def chips(params, filters):
 
 def arabic_date(day, granularity="day"):
     """21 يوليو 2015، يوليو 2015 or 2015 (the site's language is Arabic, so are the month names)."""
+    return _formatted_date(day, granularity, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(day, granularity, language):
+    # Kept per language: the histogram's bars and chips are the same days page after page.
     return date_format(day, {"day": "j F Y", "week": "j F Y", "month": "F Y", "year": "Y"}[granularity])
 
 
