@@ -103,6 +103,68 @@ def normalise_with_offsets(text):
     return "".join(out), offsets
 
 
+# Marks and format characters normalisation drops that written forms
+# (``written_forms_pattern``) allow between letters: Arabic harakat and
+# Quranic marks, tatweel, the soft hyphen and the invisible joiners, direction
+# marks and embeddings. Text holding any other dropped character goes the slow
+# way (``FoldedForms.exotic``).
+_COMMON_DROPPED = re.compile("[\u00ad\u0610-\u061a\u061c\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+                             "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+class FoldedForms:
+    """How normalisation folds every character of the Basic Multilingual Plane, read once
+    (``folded_forms``), for finding written text by its normal form without normalising it."""
+
+    def __init__(self):
+        common_dropped, exotic, self.sources = [], [], {}
+        for codepoint in range(0x10000):
+            if 0xD800 <= codepoint <= 0xDFFF:
+                continue
+            folded = _FOLD_TABLE[codepoint]
+            if not folded:
+                (common_dropped if _COMMON_DROPPED.match(chr(codepoint)) else exotic).append(codepoint)
+            elif len(folded) == 1:
+                self.sources.setdefault(folded, []).append(codepoint)
+            else:
+                exotic.append(codepoint)  # a ligature (ﻻ → لا): one character, several letters
+        self.gap = _character_class(common_dropped) + "*"
+        # Characters the patterns do not follow: the other dropped ones, those
+        # that fold to several, and everything beyond the BMP.
+        self.exotic = re.compile(_character_class(exotic)[:-1] + "\U00010000-\U0010ffff]")
+
+    def pattern(self, normalised):
+        """A regular expression (text) for every written form that normalises to ``normalised``:
+        each letter as any character that folds to it, and the common marks between letters.
+        Exact for text the ``exotic`` pattern finds nothing in."""
+        return self.gap.join(_character_class(self.sources.get(char, [ord(char)])) for char in normalised)
+
+
+def _character_class(codepoints):
+    """A regular-expression class of ``codepoints`` (sorted), consecutive ones as ranges."""
+    parts, run = [], []
+    for codepoint in codepoints:
+        if run and codepoint == run[-1] + 1:
+            run.append(codepoint)
+            continue
+        if run:
+            parts.append(_class_range(run))
+        run = [codepoint]
+    if run:
+        parts.append(_class_range(run))
+    return "[" + "".join(parts) + "]"
+
+
+def _class_range(run):
+    first, last = re.escape(chr(run[0])), re.escape(chr(run[-1]))
+    return first if len(run) == 1 else f"{first}-{last}"
+
+
+@lru_cache(maxsize=1)
+def folded_forms():
+    return FoldedForms()
+
+
 # A word is a run of letters and digits once marks are gone; so مُحَمَّد stays
 # one word. The underscore that \w admits is not a word character for us.
 WORD_RE = re.compile(r"[^\W_]+")

@@ -205,10 +205,17 @@ def test_an_exports_snippet_opens_at_the_first_match_however_far_into_the_text(m
         filler,
         "",
         "عين",
+        filler + "ﻋﻴﻦ الصقر",  # presentation forms, as some PDFs give them
+        "ﻻ " + filler + "عين",  # a ligature (one character, two letters) before the match
+        "café\u0301 😀 " + filler + "عَيْن",  # a combining accent and a character beyond the BMP
     ]
     terms = HighlightTerms.from_query(parse_query("عين"))
     for text in texts + texts:  # afresh, then with the words of every text remembered
         assert find_matches(text, terms, limit=1) == first_by_definition(text, terms)
+    cure = HighlightTerms.from_query(parse_query("علاج"))
+    ligature = filler + "عﻼج ثم علاج"  # the first written with lam-alef as one character
+    [(start, end)] = find_matches(ligature, cure, limit=1)
+    assert [(start, end)] == first_by_definition(ligature, cure) and ligature[start:end] == "عﻼج"
     far = plain_snippet(texts[0], terms, first_match=True)
     assert far.startswith("… ") and "«عين" in far
     monkeypatch.setattr(highlight, "_MAX_VERDICTS", 5)  # remembered words dropped between texts

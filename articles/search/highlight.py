@@ -12,7 +12,7 @@ from functools import cached_property, lru_cache
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles.text import WORD_RE, is_stopword, normalise, stem, stem_readings, strip_prefix
+from articles.text import WORD_RE, folded_forms, is_stopword, normalise, stem, stem_readings, strip_prefix
 
 SNIPPET_LENGTH = 260
 _MAX_MATCHES_CONSIDERED = 100
@@ -61,12 +61,28 @@ class HighlightTerms:
         return bool(self.surfaces or self.prefixes)
 
     @cached_property
+    def candidate_texts(self):
+        """The text any match must contain: a surface word, a stem or a prefix
+        (light stems only cut letters off a word's ends), less those that hold
+        another (a word holding السعوديه holds سعود)."""
+        texts = self.surfaces | self.stems | set(self.prefixes)
+        return sorted(text for text in texts if not any(other != text and other in text for other in texts))
+
+    @cached_property
     def candidates(self):
-        """Finds, in a normalised word, the text any match must contain: a surface
-        word, a stem or a prefix (light stems only cut letters off a word's ends).
-        A word it finds nothing in is no match, without stemming it."""
-        texts = sorted(self.surfaces | self.stems | set(self.prefixes), key=len, reverse=True)
+        """Finds a candidate text in a normalised word: a word it finds nothing in
+        is no match, without stemming it."""
+        texts = self.candidate_texts
         return re.compile("|".join(map(re.escape, texts)) if texts else r"(?!)")
+
+    @cached_property
+    def written_candidates(self):
+        """One pattern per candidate text finding it in written text, in any form that
+        normalises to it (``text.FoldedForms``): exact for text ``folded_forms().exotic``
+        finds nothing in. One each, not one of them all: a pattern that opens with one
+        character class is scanned for at C speed."""
+        forms = folded_forms()
+        return [re.compile(forms.pattern(text)) for text in self.candidate_texts]
 
     def matches(self, word):
         if word in self.surfaces:
@@ -112,19 +128,48 @@ def find_matches(text, terms, limit=None):
 
 
 # An export's first match is looked for in chunks of text, this long first,
-# then twice as long each time.
+# then twice as long each time (text the written candidates cannot follow).
 _FIRST_CHUNK_CHARACTERS = 300
 
 
 def _first_match(text, terms):
     """The span of the first word in ``text`` that ``terms`` match, or None.
 
-    An export asks this of tens of thousands of texts, most with a match in
-    their opening: the text is read a chunk at a time (cut at spaces into
-    pieces, the new ones judged), and reading stops at the first piece that holds a
-    marked word. That word's first whole occurrence in the text is then in
-    that piece: an earlier one would have been in an earlier piece.
+    An export asks this of tens of thousands of texts. Every match holds a
+    candidate (see ``HighlightTerms.candidates``), so the written candidates
+    are looked for in the text as it is, at C speed, and only the pieces of
+    text (between spaces) they are found in are judged; reading stops at
+    the first piece that holds a marked word. That word's first whole
+    occurrence in the text is then in that piece: an earlier one would have
+    been in an earlier piece, and found first.
     """
+    judged, marks = terms.judged, terms.marks
+    exotic = folded_forms().exotic.search
+    searches = [pattern.search for pattern in terms.written_candidates]
+    hits = [search(text) for search in searches]
+    while True:
+        found = min((hit for hit in hits if hit), key=lambda hit: hit.start(), default=None)
+        if found is None:
+            return _first_match_by_pieces(text, terms) if exotic(text) else None
+        start = found.start()
+        while start and not text[start - 1].isspace():
+            start -= 1
+        piece_end = _NOT_SPACE.match(text, found.end()).end()
+        piece = text[start:piece_end]
+        if piece not in judged:
+            _judge([piece], terms)
+        words = marks.get(piece)
+        if words:
+            # The patterns follow all text up to here but characters they do not know.
+            return _first_match_by_pieces(text, terms) if exotic(text, 0, piece_end) else _first_spans(text, words, 1)[0]
+        hits = [search(text, piece_end) if hit and hit.start() < piece_end else hit for search, hit in zip(searches, hits)]
+
+
+_NOT_SPACE = re.compile(r"\S*")
+
+
+def _first_match_by_pieces(text, terms):
+    """``_first_match`` for any text: read a chunk at a time, every new piece judged."""
     judged, marks = terms.judged, terms.marks
     start, size = 0, _FIRST_CHUNK_CHARACTERS
     while start < len(text):
