@@ -104,7 +104,7 @@ def normalise_with_offsets(text):
 
 
 # Marks and format characters normalisation drops that written forms
-# (``written_forms_pattern``) allow between letters: Arabic harakat and
+# (``FoldedForms.pattern``) allow between letters: Arabic harakat and
 # Quranic marks, tatweel, the soft hyphen and the invisible joiners, direction
 # marks and embeddings. Text holding any other dropped character goes the slow
 # way (``FoldedForms.exotic``).

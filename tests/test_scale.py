@@ -159,40 +159,51 @@ def test_an_import_says_when_it_commits_to_the_index(db, tmp_path):
     assert ImportJob.objects.get(pk=job.pk).stage == ""  # nothing left running
 
 
+class HeldCommit:
+    """An import's index commits (or only its first in the background), each held until the
+    import has saved enough records beside them (``enough`` of the batch sizes saved
+    meanwhile, or 10 s)."""
+
+    def __init__(self, monkeypatch, enough, first_background_only=False):
+        import threading
+
+        from articles.search import backend as search_backend
+
+        self.enough, self.saved, self.holding, self.held = enough, [], threading.Event(), False
+        original_exit = search_backend.WriteSession.__exit__
+
+        def slow_exit(session, *exc_info):
+            background = threading.current_thread().name == "index-commit"
+            if not first_background_only or (background and not self.held):
+                self.held = True
+                self.holding.set()
+                for _ in range(200):
+                    if self.enough(self.saved):
+                        break
+                    threading.Event().wait(0.05)
+                self.holding.clear()
+            return original_exit(session, *exc_info)
+
+        monkeypatch.setattr(search_backend.WriteSession, "__exit__", slow_exit)
+
+    def on_records(self, count):
+        """The import's ``on_records``: notes the batches saved while the commit is held."""
+        if self.holding.is_set():
+            self.saved.append(count)
+
+
 def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monkeypatch):
     """A commit along the way runs beside the import; nothing is left unindexed when it ends."""
-    import threading
-
-    from articles.search import backend as search_backend
     from articles.search import indexing
 
     monkeypatch.setattr(indexing, "COMMIT_EVERY", 10)
     monkeypatch.setattr(indexing, "LOAD_BATCH", 10)
-    committing, records_during_commit = threading.Event(), []
-    original_exit = search_backend.WriteSession.__exit__
-
-    def slow_exit(session, *exc_info):
-        committing.set()
-        try:
-            # Held until the import has handled two more batches of records.
-            for _ in range(200):
-                if len(records_during_commit) >= 2:
-                    break
-                threading.Event().wait(0.05)
-            return original_exit(session, *exc_info)
-        finally:
-            committing.clear()
-
-    monkeypatch.setattr(search_backend.WriteSession, "__exit__", slow_exit)
+    commit = HeldCommit(monkeypatch, enough=lambda saved: len(saved) >= 2)  # two more batches
     stages = []
-
-    def on_records(count):
-        if committing.is_set():
-            records_during_commit.append(count)
-
     # Batches of 20 are written in chunks of 10: a commit starts between two chunks.
-    job = import_records(tmp_path, "a.jsonl", records(60), batch_size=20, on_stage=stages.append, on_records=on_records)
-    assert len(records_during_commit) >= 2  # batches saved while the index committed
+    job = import_records(tmp_path, "a.jsonl", records(60), batch_size=20, on_stage=stages.append,
+                         on_records=commit.on_records)
+    assert len(commit.saved) >= 2  # batches saved while the index committed
     assert any(stage.endswith("; the import goes on") for stage in stages)
     # Nothing opens a writer (and waits for the lock) while the commit runs.
     assert not [after for before, after in zip(stages, stages[1:])
@@ -205,36 +216,13 @@ def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monk
 def test_a_commit_slower_than_saving_a_commits_worth_does_not_stop_the_import(db, tmp_path, monkeypatch):
     """While a background commit runs, the import saves up to PENDING_COMMITS_MAX commits' worth of
     records before it waits; what waited is then indexed a few chunks per saved batch."""
-    import threading
-
-    from articles.search import backend as search_backend
     from articles.search import indexing
 
     monkeypatch.setattr(indexing, "COMMIT_EVERY", 10)
     monkeypatch.setattr(indexing, "LOAD_BATCH", 10)
-    saved_during_commit, first_commit, held = [], threading.Event(), []
-    original_exit = search_backend.WriteSession.__exit__
-
-    def slow_exit(session, *exc_info):
-        if threading.current_thread().name == "index-commit" and not held:
-            held.append(session)
-            first_commit.set()
-            for _ in range(200):  # held until the import has saved three commits' worth, or 10 s
-                if sum(saved_during_commit) >= 30:
-                    break
-                threading.Event().wait(0.05)
-            first_commit.clear()
-        return original_exit(session, *exc_info)
-
-    monkeypatch.setattr(search_backend.WriteSession, "__exit__", slow_exit)
-    stages = []
-
-    def on_records(count):
-        if first_commit.is_set():
-            saved_during_commit.append(count)
-
-    job = import_records(tmp_path, "a.jsonl", records(80), batch_size=10, on_stage=stages.append, on_records=on_records)
-    assert sum(saved_during_commit) >= 30  # three commits' worth saved while the first one ran
+    commit = HeldCommit(monkeypatch, enough=lambda saved: sum(saved) >= 30, first_background_only=True)
+    job = import_records(tmp_path, "a.jsonl", records(80), batch_size=10, on_records=commit.on_records)
+    assert sum(commit.saved) >= 30  # three commits' worth saved while the first one ran
     assert ImportJob.objects.get(pk=job.pk).imported == 80
     assert not Article.objects.filter(index_pending=True).exists()
     assert search_articles("خبر", highlight=False).total == 80

@@ -16,7 +16,7 @@ from articles.text import WORD_RE, folded_forms, is_stopword, normalise, stem, s
 
 SNIPPET_LENGTH = 260
 _MAX_MATCHES_CONSIDERED = 100
-# Written words judged per query and remembered (an export reads thousands of texts).
+# Pieces of text judged per query and remembered (an export reads thousands of texts).
 _MAX_VERDICTS = 200_000
 
 
@@ -245,10 +245,6 @@ def _first_spans(text, wanted, limit):
 
 @lru_cache(maxsize=1024)
 def _written_words_pattern(words):
-    return _whole_words_regex(words)
-
-
-def _whole_words_regex(words):
     """Whole written words (a run of ``_WRITTEN_WORD`` characters that is one of ``words``)."""
     alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<!{_WORD_CHARACTER})(?:{alternatives})(?!{_WORD_CHARACTER})")
@@ -270,7 +266,6 @@ def _mark(text, spans, start, end):
 def highlight_text(text, terms):
     """The whole text as HTML, query words in <mark>."""
     return mark_safe(_mark(text, find_matches(text, terms), 0, len(text)))
-
 
 
 
