@@ -106,8 +106,8 @@ def normalise_with_offsets(text):
 # Marks and format characters normalisation drops that written forms
 # (``FoldedForms.pattern``) allow between letters: Arabic harakat and
 # Quranic marks, tatweel, the soft hyphen and the invisible joiners, direction
-# marks and embeddings. Text holding any other dropped character goes the slow
-# way (``FoldedForms.exotic``).
+# marks and embeddings. Text holding any other dropped character is read
+# another way (the ``exotic`` group of ``FoldedForms.pattern``).
 _COMMON_DROPPED = re.compile("[\u00ad\u0610-\u061a\u061c\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
                              "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 
@@ -131,13 +131,23 @@ class FoldedForms:
         self.gap = _character_class(common_dropped) + "*"
         # Characters the patterns do not follow: the other dropped ones, those
         # that fold to several, and everything beyond the BMP.
-        self.exotic = re.compile(_character_class(exotic)[:-1] + "\U00010000-\U0010ffff]")
+        self._exotic = set(exotic)
+        self._exotic_class = _character_class(exotic)[:-1] + "\U00010000-\U0010ffff]"
 
     def pattern(self, normalised):
-        """A regular expression (text) for every written form that normalises to ``normalised``:
-        each letter as any character that folds to it, and the common marks between letters.
-        Exact for text the ``exotic`` pattern finds nothing in."""
-        return self.gap.join(_character_class(self.sources.get(char, [ord(char)])) for char in normalised)
+        """A regular expression (text) finding the first of: a written form that normalises
+        to ``normalised`` (each letter as any character that folds to it, the common marks
+        between letters), or a character those forms do not follow, where the empty group
+        ``exotic`` matches and what follows must be read another way.
+
+        One class opens the pattern (the first letter's forms and the exotic characters),
+        so the text is scanned for it at C speed, and once: text is known to be followed
+        exactly up to the first match.
+        """
+        letters = [self.sources.get(char, [ord(char)]) for char in normalised]
+        opening = _character_class(sorted(self._exotic.union(letters[0])))[:-1] + "\U00010000-\U0010ffff]"
+        rest = "".join(self.gap + _character_class(letter) for letter in letters[1:])
+        return f"{opening}(?:(?<={self._exotic_class})(?P<exotic>)|{rest})"
 
 
 def _character_class(codepoints):

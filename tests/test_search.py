@@ -208,6 +208,8 @@ def test_an_exports_snippet_opens_at_the_first_match_however_far_into_the_text(m
         filler + "ﻋﻴﻦ الصقر",  # presentation forms, as some PDFs give them
         "ﻻ " + filler + "عين",  # a ligature (one character, two letters) before the match
         "café\u0301 😀 " + filler + "عَيْن",  # a combining accent and a character beyond the BMP
+        filler + "ﻻعين عين",  # a ligature glued to the word
+        filler + "عين\u0301 ﻻ 😀",  # characters the written forms do not follow, after the match
     ]
     terms = HighlightTerms.from_query(parse_query("عين"))
     for text in texts + texts:  # afresh, then with the words of every text remembered

@@ -78,9 +78,9 @@ class HighlightTerms:
     @cached_property
     def written_candidates(self):
         """One pattern per candidate text finding it in written text, in any form that
-        normalises to it (``text.FoldedForms``): exact for text ``folded_forms().exotic``
-        finds nothing in. One each, not one of them all: a pattern that opens with one
-        character class is scanned for at C speed."""
+        normalises to it, or else the first character those forms do not follow
+        (``text.FoldedForms.pattern``). One each, not one of them all: a pattern that
+        opens with one character class is scanned for at C speed."""
         forms = folded_forms()
         return [re.compile(forms.pattern(text)) for text in self.candidate_texts]
 
@@ -144,13 +144,17 @@ def _first_match(text, terms):
     been in an earlier piece, and found first.
     """
     judged, marks = terms.judged, terms.marks
-    exotic = folded_forms().exotic.search
     searches = [pattern.search for pattern in terms.written_candidates]
     hits = [search(text) for search in searches]
     while True:
-        found = min((hit for hit in hits if hit), key=lambda hit: hit.start(), default=None)
+        found = None
+        for hit in hits:
+            if hit and (found is None or hit.start() < found.start()):
+                found = hit
         if found is None:
-            return _first_match_by_pieces(text, terms) if exotic(text) else None
+            return None
+        if found.start("exotic") != -1:
+            return _first_match_by_pieces(text, terms)  # a character the patterns do not follow
         start = found.start()
         while start and not text[start - 1].isspace():
             start -= 1
@@ -160,8 +164,7 @@ def _first_match(text, terms):
             _judge([piece], terms)
         words = marks.get(piece)
         if words:
-            # The patterns follow all text up to here but characters they do not know.
-            return _first_match_by_pieces(text, terms) if exotic(text, 0, piece_end) else _first_spans(text, words, 1)[0]
+            return _first_spans(text, words, 1)[0]
         hits = [search(text, piece_end) if hit and hit.start() < piece_end else hit for search, hit in zip(searches, hits)]
 
 
