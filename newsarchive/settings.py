@@ -67,11 +67,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before haystack: its update_index command (which rebuild_index runs) is the archive's own.
+    "articles",
     "haystack",
     "django_tasks",
     "django_tasks_db",
     "axes",
-    "articles",
 ]
 
 MIDDLEWARE = [

@@ -84,3 +84,32 @@ def test_ensure_admin_creates_one_superuser_once(db, settings, tmp_path):
     assert admin.is_superuser and admin.check_password(password)
     out, _ = run("ensure_admin")
     assert password not in out and get_user_model().objects.count() == 1
+
+
+def test_rebuild_index_indexes_every_article_but_one_the_index_refuses_and_names_it(db, index_refuses_marked_articles):
+    """One article the index cannot take neither stops a rebuild nor leaves it half done: the others are
+    all searchable afterwards, and the command fails naming the one."""
+    from haystack import connections
+
+    from articles.models import Article
+    from articles.search.service import search_articles
+
+    articles = [Article.objects.create(title=f"خبر {n}", body=f"افتتاح المعرض رقم {n} " + ("مرفوض" if n == 3 else ""))
+                for n in range(7)]
+    connections["default"].get_backend().clear()
+    with pytest.raises(CommandError, match="1 of 7 articles could not be indexed"):
+        run("rebuild_index", "--noinput", "--verbosity", "2")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("update_index", stdout=io.StringIO(), stderr=err)
+    assert f"Article {articles[3].pk} could not be indexed: " in err.getvalue()
+    assert {r.object.pk for r in search_articles("افتتاح", limit=20).results} == {a.pk for a in articles} - {articles[3].pk}
+    assert set(Article.objects.filter(index_pending=False).values_list("pk", flat=True)) >= {articles[0].pk, articles[6].pk}
+
+
+def test_rebuild_index_says_how_far_it_has_come(demo_articles):
+    from articles.search.service import search_articles
+
+    out, _ = run("rebuild_index", "--noinput", "--verbosity", "2")
+    assert "Indexing 2 articles" in out and "Indexed 2 of 2 articles" in out
+    assert search_articles("هيغسيث").total == 2
