@@ -113,3 +113,5 @@ def test_rebuild_index_says_how_far_it_has_come(demo_articles):
     out, _ = run("rebuild_index", "--noinput", "--verbosity", "2")
     assert "Indexing 2 articles" in out and "Indexed 2 of 2 articles" in out
     assert search_articles("هيغسيث").total == 2
+    run("update_index")  # over the index it made: each article replaced, none twice
+    assert search_articles("هيغسيث").total == 2
