@@ -180,6 +180,14 @@ def csv_line(cells):
     full-text export's bodies run to thousands of characters."""
     if len(cells) == 1 and cells[0] in ("", None):
         return '""\r\n'  # a lone empty cell, quoted, or the record would be an empty line
+    try:
+        line = ",".join(cells)
+    except TypeError:  # a cell that is not text (None, a number)
+        pass
+    else:
+        # Most records need no quoting at all: seen at once on the joined line.
+        if line.count(",") == len(cells) - 1 and '"' not in line and "\n" not in line and "\r" not in line:
+            return line + "\r\n"
     return ",".join(["" if cell is None else _csv_field(cell) for cell in cells]) + "\r\n"
 
 

@@ -167,6 +167,8 @@ def test_it_round_trips_csv_through_csv_and_pandas_field_by_field(db):
     [None],
     ["وحيد"],
     ["نص طويل، " * 2000 + '"' + "\n"],
+    ["12", "عنوان بلا فاصلة", "", "2015-01-01", "… مقتطف …"],  # nothing to quote: written as joined
+    ["1", "ب,ج"], ["1", "ب\rج"], ["1", "ب\nج"], ["1", 'ب"ج'], ["", ""],
 ])
 def test_its_csv_records_are_those_of_pythons_csv_module(cells):
     """Records are written by hand for speed (long bodies): byte for byte what csv.writer writes."""
