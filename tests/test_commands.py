@@ -115,3 +115,36 @@ def test_rebuild_index_says_how_far_it_has_come(demo_articles):
     assert search_articles("هيغسيث").total == 2
     run("update_index")  # over the index it made: each article replaced, none twice
     assert search_articles("هيغسيث").total == 2
+
+
+def test_a_rebuild_stopped_half_way_leaves_the_rest_to_the_next_import(db, monkeypatch):
+    """The index was cleared and the rebuild died after its first batch: the next import indexes the rest."""
+    from haystack import connections
+
+    from articles.importing.pipeline import import_paths
+    from articles.models import Article
+    from articles.search import indexing
+    from articles.search.service import search_articles
+
+    articles = [Article.objects.create(title=f"خبر {n}", body=f"افتتاح المعرض رقم {n}") for n in range(6)]
+    run("rebuild_index", "--noinput")
+    assert not Article.objects.filter(index_pending=True).exists()
+    connections["default"].get_backend().clear()
+    monkeypatch.setattr(indexing, "LOAD_BATCH", 2)
+    monkeypatch.setattr(indexing, "COMMIT_EVERY", 2)
+    write_chunk, written = indexing.IndexQueue._write_chunk, []
+
+    def dies_after_one_batch(queue, pks):
+        if written:
+            raise KeyboardInterrupt  # as when the process is stopped
+        written.append(pks)
+        write_chunk(queue, pks)
+
+    monkeypatch.setattr(indexing.IndexQueue, "_write_chunk", dies_after_one_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run("rebuild_index", "--noinput")
+    monkeypatch.setattr(indexing.IndexQueue, "_write_chunk", write_chunk)
+    assert search_articles("افتتاح").total < len(articles)
+    assert Article.objects.filter(index_pending=True).count() >= len(articles) - 2
+    import_paths(DEMO_SAMPLES)
+    assert {r.object.pk for r in search_articles("افتتاح", limit=20).results} == {a.pk for a in articles}

@@ -9,7 +9,9 @@ through the import's ``IndexQueue`` instead: a commit every
 written, with the articles read a few hundred at a time (memory stays flat
 whatever the archive's size). An article the index refuses is reported at
 the end, by id, and every other one is indexed; the command then fails, so
-a script running it knows.
+a script running it knows. A rebuild stopped half-way leaves the articles it
+had not committed marked ``index_pending``, which the next import indexes
+(as after an import stopped half-way).
 
 Other models, other connections than ``default``, ``--workers``,
 ``--remove`` and ``--nocommit`` go through haystack's command unchanged.
@@ -39,10 +41,11 @@ class Command(update_index.Command):
         # the index writer's processes would then log every start and exit.
         update_index.LOG.setLevel(logging.WARNING)
         index = haystack_connections[using].get_unified_index().get_index(Article)
-        pks = list(
-            index.build_queryset(using=using, start_date=self.start_date, end_date=self.end_date)
-            .order_by("pk").values_list("pk", flat=True)
-        )
+        articles = index.build_queryset(using=using, start_date=self.start_date, end_date=self.end_date)
+        # Pending until committed: what a rebuild stopped half-way (killed, the
+        # machine down) had not committed, the next import indexes.
+        articles.update(index_pending=True)
+        pks = list(articles.order_by("pk").values_list("pk", flat=True))
         if self.verbosity >= 1:
             self.stdout.write(f"Indexing {len(pks)} articles")
         refused = []
