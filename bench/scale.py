@@ -23,6 +23,8 @@ the import pipeline (what ``import_articles`` runs). Prints, as JSON lines:
     python bench/scale.py --size 100000 [--work-dir DIR] [--seed 13] [--skip-raw] [--skip-exports]
 
 ``--size 31030 --real`` imports the real zips instead (the issue's "real 31k").
+``--rebuild`` ends with ``manage.py rebuild_index`` on the archive: its time and the
+peak memory of its processes.
 """
 
 import argparse
@@ -333,6 +335,8 @@ def main():
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--no-optimise", action="store_true", help="measure pages on the segments the import left")
     parser.add_argument("--reuse", action="store_true", help="measure an archive imported by an earlier run")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="last, time manage.py rebuild_index on the archive and sample its processes' memory")
     parser.add_argument("--first-call", help=argparse.SUPPRESS)
     args = parser.parse_args()
     label = "real" if args.real else f"synthetic-{args.size}"
@@ -424,6 +428,28 @@ def main():
         ]
         for row in run_exports(archive, args.port, cases):
             print(json.dumps(row, ensure_ascii=False), flush=True)
+
+    if args.rebuild:
+        print(json.dumps(rebuild_figures(archive)), flush=True)
+
+
+def rebuild_figures(archive):
+    """``manage.py rebuild_index`` in its own process: its time, and the peak memory of it and its writers."""
+    from articles.models import Article
+
+    articles = Article.objects.count()
+    sampler = MemorySampler()
+    sampler.start()
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "manage.py", "rebuild_index", "--noinput"], cwd=REPO, check=True,
+                   env={**os.environ, "NEWSARCHIVE_DATA_DIR": str(archive)}, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    memory = sampler.stop()
+    return {"rebuild_index_s": round(elapsed, 1), "rebuild_articles_per_s": round(articles / elapsed, 1),
+            # The command and the index writers it starts (this process only waits).
+            "rebuild_process_peak_rss_mb": memory["child_peak_rss_mb"],
+            "rebuild_process_peak_private_mb": memory["child_peak_private_mb"],
+            "rebuild_tree_peak_rss_mb": memory["process_tree_peak_rss_mb"]}
 
 
 if __name__ == "__main__":
