@@ -132,7 +132,12 @@ class FoldedForms:
         # Characters the patterns do not follow: the other dropped ones, those
         # that fold to several, and everything beyond the BMP.
         self._exotic = set(exotic)
-        self._exotic_class = _character_class(exotic)[:-1] + "\U00010000-\U0010ffff]"
+        self._exotic_class = self._with_astral(exotic)
+
+    @staticmethod
+    def _with_astral(codepoints):
+        """The class of ``codepoints`` (sorted) and of every character beyond the BMP."""
+        return _character_class(codepoints)[:-1] + "\U00010000-\U0010ffff]"
 
     def pattern(self, normalised):
         """A regular expression (text) finding the first of: a written form that normalises
@@ -145,7 +150,7 @@ class FoldedForms:
         exactly up to the first match.
         """
         letters = [self.sources.get(char, [ord(char)]) for char in normalised]
-        opening = _character_class(sorted(self._exotic.union(letters[0])))[:-1] + "\U00010000-\U0010ffff]"
+        opening = self._with_astral(sorted(self._exotic.union(letters[0])))
         rest = "".join(self.gap + _character_class(letter) for letter in letters[1:])
         return f"{opening}(?:(?<={self._exotic_class})(?P<exotic>)|{rest})"
 
