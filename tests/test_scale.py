@@ -452,6 +452,70 @@ def test_the_archive_codec_writes_whooshs_postings_byte_for_byte_on_commit_and_o
     assert merged["merged-ours"] == merged["merged-whoosh"]
 
 
+@pytest.mark.parametrize("codec_name", ["archive", "whoosh compressed", "whoosh compound"])
+def test_posting_lists_read_whole_equal_whooshs_matcher(tmp_path, monkeypatch, codec_name):
+    """Ranking and counts read each posting list from its bytes, values left out: the same ids and
+    frequencies Whoosh's matcher steps through, for the archive's codec and for Whoosh's own
+    (compressed blocks, compound segments), with positions and without, deleted documents included."""
+    from whoosh import fields, index
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from articles.search.analysis import ArabicStemField, ArabicTextField
+    from articles.search.codec import ArchiveCodec
+    from articles.search import docsets
+    from articles.search.docsets import read_postings
+
+    schema = fields.Schema(id=fields.ID(stored=True, unique=True), text=ArabicTextField(),
+                           text_stem=ArabicStemField(), plain=fields.TEXT(phrase=False), tag=fields.KEYWORD())
+    codec = ArchiveCodec() if codec_name == "archive" else W3Codec()
+    rng = random.Random(11)
+    arabic = ["الرياض", "والقوات", "وزارة", "الصحة", "السعودية", "المملكة", "مجلس", "الوزراء"]
+    ix = index.create_in(str(tmp_path), schema)
+    for part in range(3):  # three segments, the second with deletions
+        writer = ix.writer(codec=codec) if codec_name == "archive" else ix.writer()
+        for n in range(part * 300, part * 300 + 300):
+            words = " ".join(rng.choice(arabic) for _ in range(rng.randrange(1, 40)))
+            writer.add_document(id=str(n), text=words, text_stem=words,
+                                plain=" ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 30))),
+                                tag=rng.choice(["a", "b"]))
+        writer.commit(merge=False)
+        if part == 1:
+            with ix.writer() as deleting:
+                for n in range(300, 600, 7):
+                    deleting.delete_by_term("id", str(n))
+    if codec_name == "whoosh compound":
+        assert any(segment.is_compound() for segment in ix._segments())
+
+    def matcher_postings(*args):
+        raise AssertionError("a W3 segment read through Whoosh's matcher")
+
+    monkeypatch.setattr(docsets, "_matcher_postings", matcher_postings)
+    with ix.searcher() as searcher:
+        assert searcher.reader().has_deletions()
+        checked = 0
+        for fieldname in ("text", "text_stem", "plain", "tag"):
+            for btext in searcher.reader().lexicon(fieldname):
+                expected, deleted = [], set()
+                for leaf, offset in searcher.leaf_searchers():
+                    reader = leaf.reader()
+                    if (fieldname, btext) not in reader:
+                        continue
+                    matcher = reader.postings(fieldname, btext)  # deleted documents left out
+                    while matcher.is_active():
+                        expected.append((matcher.id() + offset, matcher.weight()))
+                        matcher.next()
+                    deleted |= {n + offset for n in range(reader.doc_count_all()) if reader.is_deleted(n)}
+                parts = list(read_postings(searcher, fieldname, btext))
+                assert set().union(*(gone for _, _, gone in parts)) == deleted
+                found = [(int(i), float(f)) for ids, freqs, _ in parts for i, f in zip(ids, freqs)]
+                assert [posting for posting in found if posting[0] not in deleted] == expected, btext.decode("utf-8")
+                assert all(0 <= docnum < searcher.doc_count_all() for docnum, _ in found)
+                checked += len(found)
+        # Words in more articles than a block holds, so blocks follow one another.
+        assert max(searcher.doc_frequency("text", word) for word in arabic) > 3 * 128
+        assert checked > 10_000
+
+
 def test_a_word_found_once_is_indexed_with_whooshs_encoding_of_its_position():
     """Positions of words found once come from a cache: they must decode to each word's own positions."""
     from articles.search.analysis import ArabicStemField, ArabicTextField, stem_words, surface_words
