@@ -3,13 +3,13 @@
 Counting results (and facets) needs every matching document, not only the
 top ones. Whoosh gets them by stepping a matcher tree one document at a time
 in Python; for a few common words over tens of thousands of articles that
-takes longer than the ranked search itself. Here term postings are read a
-block at a time and combined with set operations, which run in C.
+takes longer than the ranked search itself. Here a term's postings are read
+whole from their bytes (``read_postings``) and combined with set operations,
+which run in C.
 """
 
 import pickle
 import zlib
-from itertools import chain
 
 import numpy as np
 from whoosh import query as wq
@@ -58,14 +58,15 @@ def _block_postings(terms, terminfo):
     """(docnums, frequencies) of one W3 term, decoded from its posting blocks in one pass.
 
     Whoosh's matcher reads a block (128 postings) through a dozen Python
-    calls and decodes its ids one generator step at a time; a word in half of
-    300,000 articles has 1,200 blocks per field. Each block is a length, a
-    pickled info tuple (count, last id, max weight, compression, min and max
-    length bytes) and a pickled (id deltas from the block's start, weights,
-    values) tuple, the data zlib-compressed when the info says so (Whoosh's
-    default codec; the archive's writes none). The values are left out. The info is read with
-    ``pickle.loads`` and its length is that of its own pickle, as Whoosh wrote
-    it; where that does not hold, None (the caller reads through the matcher).
+    calls, unpickles every posting's positions and decodes its ids one
+    generator step at a time; a word in half of 300,000 articles has 1,200
+    blocks per field. Each block is a length, a pickled info tuple (count,
+    last id, max weight, compression, min and max length bytes) and a
+    pickled (id deltas from the block's start, weights, values) tuple, the
+    data zlib-compressed when the info says so (Whoosh's default codec; the
+    archive's writes none). The info is read with ``pickle.loads``, and its
+    length is that of its own pickle, as Whoosh wrote it; where that does
+    not hold, None (the caller reads through the matcher).
     """
     if terminfo.is_inlined():
         ids, weights, _ = terminfo.inlined_postings()
@@ -78,7 +79,7 @@ def _block_postings(terms, terminfo):
         return None
     view = memoryview(buffer)
     at = len(WHOOSH3_HEADER_MAGIC)
-    deltas, weights, counts = [], [], []
+    blocks = []  # (count, data offset in buffer or the data itself when compressed)
     while at < len(buffer):
         block_length = unpack_int(buffer[at:at + _INT_SIZE])[0]
         at += _INT_SIZE
@@ -88,31 +89,125 @@ def _block_postings(terms, terminfo):
             return None
         at += len(pickle.dumps(info, 2))
         count, compression = info[0], info[3]
-        data = zlib.decompress(view[at:end]) if compression else buffer[at:end]
-        if data[:2] != _PICKLE_2:
+        data = zlib.decompress(view[at:end]) if compression else None
+        if (data if compression else buffer[at:at + 2])[:2] != _PICKLE_2:
             return None
-        values = data.find(_VALUES_START)
-        # Ids and weights only: Python 3 pickles each position list's bytes
-        # through a ``_codecs.encode`` call, 90% of the block's unpickling.
-        data = pickle.loads(data[:values] + _NO_VALUES if values > 0 else data)
-        deltas.append(data[0])
-        block_weights = data[1]
-        if block_weights is None:
-            block_weights = (1.0,) * count
-        elif isinstance(block_weights, float):
-            block_weights = (block_weights,) * count
-        weights.append(block_weights)
-        counts.append(count)
+        blocks.append((count, data if compression else (at, end)))
         at = end
         if block_length < 0:
             break
-    total = sum(counts)
+    found = _read_in_place(buffer, blocks)
+    if found is None:
+        found = _unpickled_blocks(buffer, blocks)
+    deltas, weights, counts = found
     # Each block's first delta is its first id: add up within blocks only.
-    ids = np.cumsum(np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=total))
-    counts = np.array(counts)
+    ids = np.cumsum(deltas)
     starts = np.cumsum(counts) - counts
     ids -= np.repeat(np.where(starts > 0, ids[starts - 1], 0), counts)
-    return ids.astype(np.int32), np.fromiter(chain.from_iterable(weights), dtype=np.float32, count=total)
+    return ids.astype(np.int32), weights
+
+
+# Pickle opcodes of a block's data (protocol 2).
+_MARK, _TUPLE, _BINPUT, _LONG_BINPUT, _NONE = 0x28, 0x74, 0x71, 0x72, 0x4E
+_BININT1, _BININT2, _BININT, _BINFLOAT = 0x4B, 0x4D, 0x4A, 0x47
+_FLOAT_BYTES = np.arange(1, 9)
+
+
+def _read_in_place(buffer, blocks):
+    """(id deltas, weights, counts) of uncompressed blocks of the usual shape, read as arrays
+    from the pickles' bytes; None when a block is of another shape.
+
+    The usual block of a word: PROTO, MARK, an id of any size, the other ids
+    as deltas under 256 (BININT1, two bytes each), TUPLE and a memo put; then
+    weights as None (all 1), one float, or MARK, floats (BINFLOAT, nine bytes
+    each) and TUPLE. Each block is located in Python (a dozen byte reads);
+    the ids and weights of all of them are gathered and checked at once.
+    """
+    firsts, rest_starts, float_starts, counts = [], [], [], []
+    weights = []  # per block: None for all ones, a float, or -1 for a tuple of floats
+    for count, place in blocks:
+        if count < 2 or not isinstance(place, tuple):
+            return None
+        at, end = place
+        if buffer[at + 2] != _MARK:
+            return None
+        op = buffer[at + 3]
+        if op == _BININT1:
+            first, at = buffer[at + 4], at + 5
+        elif op == _BININT2:
+            first, at = int.from_bytes(buffer[at + 4:at + 6], "little"), at + 6
+        elif op == _BININT:
+            first, at = int.from_bytes(buffer[at + 4:at + 8], "little", signed=True), at + 8
+        else:
+            return None
+        rest_starts.append(at)
+        at += 2 * (count - 1)
+        if at + 12 > end or buffer[at] != _TUPLE:
+            return None
+        memo = buffer[at + 1]
+        at += 3 if memo == _BINPUT else 6 if memo == _LONG_BINPUT else end
+        op = buffer[at] if at < end else None
+        if op == _NONE:
+            weights.append(None)
+        elif op == _BINFLOAT:
+            weights.append(float(np.frombuffer(buffer, dtype=">f8", count=1, offset=at + 1)[0]))
+        elif op == _MARK and at + 1 + 9 * count < end and buffer[at + 1 + 9 * count] == _TUPLE:
+            weights.append(-1)
+            float_starts.append(at + 1)
+        else:
+            return None
+        firsts.append(first)
+        counts.append(count)
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    counts = np.array(counts)
+    total = int(counts.sum())
+    starts = np.cumsum(counts) - counts
+    # Opcode byte of every id after each block's first.
+    rest_counts = counts - 1
+    within = np.arange(total - len(counts)) - np.repeat(np.cumsum(rest_counts) - rest_counts, rest_counts)
+    ops = np.repeat(rest_starts, rest_counts) + 2 * within
+    if not (data[ops] == _BININT1).all():
+        return None
+    deltas = np.empty(total, dtype=np.int64)
+    deltas[starts] = firsts
+    rest = np.ones(total, dtype=bool)
+    rest[starts] = False
+    deltas[rest] = data[ops + 1]
+    block_weights = np.ones(total, dtype=np.float32)
+    tuples = np.array([w == -1 for w in weights])
+    for block, weight in enumerate(weights):
+        if weight is not None and weight != -1:
+            block_weights[starts[block]:starts[block] + counts[block]] = weight
+    if float_starts:
+        tuple_counts = counts[tuples]
+        within = np.arange(tuple_counts.sum()) - np.repeat(np.cumsum(tuple_counts) - tuple_counts, tuple_counts)
+        ops = np.repeat(float_starts, tuple_counts) + 9 * within
+        if not (data[ops] == _BINFLOAT).all():
+            return None
+        floats = data[ops[:, None] + _FLOAT_BYTES].copy().view(">f8").ravel()
+        in_tuples = np.repeat(tuples, counts)
+        block_weights[in_tuples] = floats
+    return deltas, block_weights, counts
+
+
+def _unpickled_blocks(buffer, blocks):
+    """(id deltas, weights, counts) of blocks through ``pickle.loads``, their values left out when it can.
+
+    Python 3 pickles each position list's bytes through a ``_codecs.encode``
+    call, 90% of a block's unpickling.
+    """
+    deltas, weights = [], []
+    for count, place in blocks:
+        data = buffer[place[0]:place[1]] if isinstance(place, tuple) else place
+        values = data.find(_VALUES_START)
+        ids, block_weights = pickle.loads(data[:values] + _NO_VALUES if values > 0 else data)[:2]
+        if block_weights is None:
+            block_weights = np.ones(count, dtype=np.float32)
+        elif isinstance(block_weights, float):
+            block_weights = np.full(count, block_weights, dtype=np.float32)
+        deltas.append(np.asarray(ids, dtype=np.int64))
+        weights.append(np.asarray(block_weights, dtype=np.float32))
+    return np.concatenate(deltas), np.concatenate(weights), np.array([count for count, _ in blocks])
 
 
 def _matcher_postings(reader, fieldname, text):
