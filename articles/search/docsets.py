@@ -114,80 +114,88 @@ _FLOAT_BYTES = np.arange(1, 9)
 
 
 def _read_in_place(buffer, blocks):
-    """(id deltas, weights, counts) of uncompressed blocks of the usual shape, read as arrays
-    from the pickles' bytes; None when a block is of another shape.
+    """(id deltas, weights, counts) of blocks read as arrays from the pickles' bytes where they are
+    of the usual shape (``_block_layout``), through ``pickle.loads`` where not; None when the ids
+    of a usual block turn out not to be small deltas.
 
-    The usual block of a word: PROTO, MARK, an id of any size, the other ids
-    as deltas under 256 (BININT1, two bytes each), TUPLE and a memo put; then
-    weights as None (all 1), one float, or MARK, floats (BINFLOAT, nine bytes
-    each) and TUPLE. Each block is located in Python (a dozen byte reads);
-    the ids and weights of all of them are gathered and checked at once.
+    Each block is located in Python (a dozen byte reads); the ids and weights
+    of all of them are gathered and checked at once.
     """
-    firsts, rest_starts, float_starts, counts = [], [], [], []
-    weights = []  # per block: None for all ones, a float, or -1 for a tuple of floats
-    for count, place in blocks:
-        if count < 2 or not isinstance(place, tuple):
-            return None
-        at, end = place
-        if buffer[at + 2] != _MARK:
-            return None
-        op = buffer[at + 3]
-        if op == _BININT1:
-            first, at = buffer[at + 4], at + 5
-        elif op == _BININT2:
-            first, at = int.from_bytes(buffer[at + 4:at + 6], "little"), at + 6
-        elif op == _BININT:
-            first, at = int.from_bytes(buffer[at + 4:at + 8], "little", signed=True), at + 8
-        else:
-            return None
-        rest_starts.append(at)
-        at += 2 * (count - 1)
-        if at + 12 > end or buffer[at] != _TUPLE:
-            return None
-        memo = buffer[at + 1]
-        at += 3 if memo == _BINPUT else 6 if memo == _LONG_BINPUT else end
-        op = buffer[at] if at < end else None
-        if op == _NONE:
-            weights.append(None)
-        elif op == _BINFLOAT:
-            weights.append(float(np.frombuffer(buffer, dtype=">f8", count=1, offset=at + 1)[0]))
-        elif op == _MARK and at + 1 + 9 * count < end and buffer[at + 1 + 9 * count] == _TUPLE:
-            weights.append(-1)
-            float_starts.append(at + 1)
-        else:
-            return None
-        firsts.append(first)
-        counts.append(count)
-    data = np.frombuffer(buffer, dtype=np.uint8)
-    counts = np.array(counts)
+    layouts = [_block_layout(buffer, count, place) for count, place in blocks]
+    counts = np.array([count for count, _ in blocks])
     total = int(counts.sum())
     starts = np.cumsum(counts) - counts
-    # Opcode byte of every id after each block's first.
-    rest_counts = counts - 1
-    within = np.arange(total - len(counts)) - np.repeat(np.cumsum(rest_counts) - rest_counts, rest_counts)
-    ops = np.repeat(rest_starts, rest_counts) + 2 * within
-    if not (data[ops] == _BININT1).all():
-        return None
     deltas = np.empty(total, dtype=np.int64)
-    deltas[starts] = firsts
-    rest = np.ones(total, dtype=bool)
-    rest[starts] = False
-    deltas[rest] = data[ops + 1]
-    block_weights = np.ones(total, dtype=np.float32)
-    tuples = np.array([w == -1 for w in weights])
-    for block, weight in enumerate(weights):
-        if weight is not None and weight != -1:
-            block_weights[starts[block]:starts[block] + counts[block]] = weight
-    if float_starts:
-        tuple_counts = counts[tuples]
-        within = np.arange(tuple_counts.sum()) - np.repeat(np.cumsum(tuple_counts) - tuple_counts, tuple_counts)
-        ops = np.repeat(float_starts, tuple_counts) + 9 * within
-        if not (data[ops] == _BINFLOAT).all():
+    weights = np.ones(total, dtype=np.float32)
+    usual = np.array([layout is not None for layout in layouts])
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    if usual.any():
+        # Opcode byte of every id after each usual block's first.
+        rest_counts = counts[usual] - 1
+        within = np.arange(rest_counts.sum()) - np.repeat(np.cumsum(rest_counts) - rest_counts, rest_counts)
+        ops = np.repeat([layout[1] for layout in layouts if layout], rest_counts) + 2 * within
+        if not (data[ops] == _BININT1).all():
             return None
-        floats = data[ops[:, None] + _FLOAT_BYTES].copy().view(">f8").ravel()
-        in_tuples = np.repeat(tuples, counts)
-        block_weights[in_tuples] = floats
-    return deltas, block_weights, counts
+        deltas[starts[usual]] = [layout[0] for layout in layouts if layout]
+        rest = np.zeros(total, dtype=bool)
+        rest[np.repeat(usual, counts)] = True
+        rest[starts] = False
+        deltas[rest] = data[ops + 1]
+        tuples = np.array([bool(layout) and layout[2] == -1 for layout in layouts])
+        if tuples.any():
+            tuple_counts = counts[tuples]
+            within = np.arange(tuple_counts.sum()) - np.repeat(np.cumsum(tuple_counts) - tuple_counts, tuple_counts)
+            ops = np.repeat([layout[3] for layout in layouts if layout and layout[2] == -1], tuple_counts) + 9 * within
+            if not (data[ops] == _BINFLOAT).all():
+                return None
+            weights[np.repeat(tuples, counts)] = data[ops[:, None] + _FLOAT_BYTES].copy().view(">f8").ravel()
+    for block, layout in enumerate(layouts):
+        where = slice(starts[block], starts[block] + counts[block])
+        if layout is None:
+            deltas[where], weights[where], _ = _unpickled_blocks(buffer, blocks[block:block + 1])
+        elif layout[2] not in (None, -1):
+            weights[where] = layout[2]
+    return deltas, weights, counts
+
+
+def _block_layout(buffer, count, place):
+    """(first id, offset of the second id's opcode, weights, offset of the first weight's opcode) of
+    a block of the usual shape, else None. ``weights`` is None (all 1), a float (all the same) or
+    -1 (a tuple of floats).
+
+    The usual block of a word: PROTO, MARK, an id of any size, the other ids
+    as deltas under 256 (BININT1, two bytes each; checked by the caller),
+    TUPLE and a memo put; then weights as None, one float (BINFLOAT), or
+    MARK, floats (nine bytes each) and TUPLE.
+    """
+    if count < 4 or not isinstance(place, tuple):  # up to 3 ids are pickled without MARK
+        return None
+    at, end = place
+    if buffer[at + 2] != _MARK:
+        return None
+    op = buffer[at + 3]
+    if op == _BININT1:
+        first, at = buffer[at + 4], at + 5
+    elif op == _BININT2:
+        first, at = int.from_bytes(buffer[at + 4:at + 6], "little"), at + 6
+    elif op == _BININT:
+        first, at = int.from_bytes(buffer[at + 4:at + 8], "little", signed=True), at + 8
+    else:
+        return None
+    rest_start = at
+    at += 2 * (count - 1)
+    if at + 12 > end or buffer[at] != _TUPLE:
+        return None
+    memo = buffer[at + 1]
+    at += 3 if memo == _BINPUT else 6 if memo == _LONG_BINPUT else end
+    op = buffer[at] if at < end else None
+    if op == _NONE:
+        return first, rest_start, None, None
+    if op == _BINFLOAT:
+        return first, rest_start, float(np.frombuffer(buffer, dtype=">f8", count=1, offset=at + 1)[0]), None
+    if op == _MARK and at + 1 + 9 * count < end and buffer[at + 1 + 9 * count] == _TUPLE:
+        return first, rest_start, -1, at + 1
+    return None
 
 
 def _unpickled_blocks(buffer, blocks):
