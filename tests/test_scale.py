@@ -151,6 +151,54 @@ def test_a_merge_drops_the_deleted_copies_of_saved_again_articles(db, tmp_path, 
     assert str(article.pk) in found and len(found) == Article.objects.filter(body__endswith=" " + word).count()
 
 
+def test_word_frequencies_are_counted_once_per_segment_and_stay_right_as_imports_add_and_merge(
+        db, tmp_path, monkeypatch):
+    """A search after an import looks its words up in the new segment only, and every count is
+    the index's own (Whoosh's), through commits, re-saved articles and a merge."""
+    from whoosh.reading import SegmentReader
+
+    from articles.search.docsets import doc_frequency
+
+    monkeypatch.setattr(merging, "MERGE_MIN_SEGMENTS", 10**6)
+    import_records(tmp_path, "a.jsonl", records(20, seed=1))
+    import_records(tmp_path, "b.jsonl", records(20, seed=2))
+    lookups = []
+    original = SegmentReader.doc_frequency
+
+    def counting(reader, fieldname, text):
+        lookups.append(reader._segid)
+        return original(reader, fieldname, text)
+
+    monkeypatch.setattr(SegmentReader, "doc_frequency", counting)
+    words = [(field, word) for word in WORDS[:30] + ["رقم1", "ليست"] for field in ("text", "text_stem")]
+
+    def assert_counts_are_whooshs():
+        searcher = backend().searcher()
+        for field, word in words:
+            assert doc_frequency(searcher, field, word) == sum(
+                original(leaf.reader(), field, word) for leaf, _ in searcher.leaf_searchers()), word
+        return searcher
+
+    searcher = assert_counts_are_whooshs()
+    assert len(searcher.leaf_searchers()) == 2
+    search_articles("وزارة الصحة", highlight=False)
+    first_segments = {leaf.reader()._segid for leaf, _ in searcher.leaf_searchers()}
+
+    import_records(tmp_path, "c.jsonl", records(20, seed=3))
+    lookups.clear()
+    searcher = assert_counts_are_whooshs()
+    search_articles("وزارة الصحة", highlight=False)
+    assert lookups and not first_segments & set(lookups)  # only the new segment was asked
+
+    article = Article.objects.order_by("pk").first()
+    backend().update(connections["default"].get_unified_index().get_index(Article), [article])
+    assert_counts_are_whooshs()
+    optimise_index()
+    assert segment_count() == 1
+    assert_counts_are_whooshs()
+    assert search_articles("وزارة", highlight=False).total == Article.objects.filter(body__contains="وزارة").count()
+
+
 def test_an_import_says_when_it_commits_to_the_index(db, tmp_path):
     stages = []
     job = import_records(tmp_path, "a.jsonl", records(30), on_stage=stages.append)

@@ -54,6 +54,40 @@ def read_postings(searcher, fieldname, text):
             yield ids + offset, freqs, {docnum + offset for docnum in deleted}
 
 
+# Document frequencies counted per segment, by (index folder, segment, field,
+# term). A segment never changes once written (deletions are kept beside it),
+# so its counts hold for every later searcher that has it: after an import
+# commits, a word is looked up in the new segments only. Query-word expansion
+# asks for a hundred or more frequencies per search, and each is a hash-table
+# read per segment.
+_SEGMENT_FREQUENCIES = {}
+SEGMENT_FREQUENCIES_MAX = 2_000_000
+
+
+def doc_frequency(searcher, fieldname, text):
+    """How many documents of ``searcher`` have ``text`` in ``fieldname`` (deleted ones included, as
+    Whoosh counts), from the per-segment counts where they are known."""
+    if not hasattr(searcher, "leaf_searchers"):
+        return searcher.doc_frequency(fieldname, text)
+    total = 0
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        segment_id = getattr(reader, "_segid", None)
+        if segment_id is None:
+            total += reader.doc_frequency(fieldname, text)
+            continue
+        storage = reader._storage
+        storage = getattr(storage, "b", storage)  # a compound segment's overlay: the index's own storage
+        key = (getattr(storage, "folder", None) or id(storage), segment_id, fieldname, text)
+        found = _SEGMENT_FREQUENCIES.get(key)
+        if found is None:
+            if len(_SEGMENT_FREQUENCIES) >= SEGMENT_FREQUENCIES_MAX:
+                _SEGMENT_FREQUENCIES.clear()
+            found = _SEGMENT_FREQUENCIES[key] = reader.doc_frequency(fieldname, text)
+        total += found
+    return total
+
+
 def _block_postings(terms, terminfo):
     """(docnums, frequencies) of one W3 term, decoded from its posting blocks in one pass.
 

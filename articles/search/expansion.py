@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from articles.search.analysis import STEM_SUFFIX
+from articles.search.docsets import doc_frequency
 from articles.text import (
     PLURAL_TWINS, PREFIXES, clitic_forms, is_stopword, related_stems, spelling_variants, stem, stem_readings,
     strip_suffixes, word_core,
@@ -108,7 +109,7 @@ def _frequency(stats, field, term):
     key = ("df", field, term)
     found = stats.memo.get(key)
     if found is None:
-        found = stats.memo[key] = stats.searcher.doc_frequency(field, term)
+        found = stats.memo[key] = doc_frequency(stats.searcher, field, term)
     return found
 
 
