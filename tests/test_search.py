@@ -458,6 +458,7 @@ def test_the_postings_cache_stays_within_its_budget_and_changes_no_result(demo_a
     stats = backend.stats()
     stats._postings.clear()
     stats._postings_size = 0
+    backend._local.last_match = None  # ranked again, not taken from the last search
     assert [r.object.pk for r in search_articles("القوات الأمريكية سوريا").results] == expected
     assert len(stats._postings) == 1  # the budget evicts all but the latest list
 
@@ -469,3 +470,46 @@ def test_a_server_starts_on_an_archive_that_has_no_index_yet(db):
     article = Article.objects.create(title="أول خبر", body="افتتح الأرشيف أبوابه للقراء")
     reindex_articles([article.pk])
     assert [r.object for r in search_articles("الأرشيف").results] == [article]
+
+
+def test_a_page_of_stories_ranks_its_words_once_and_lists_what_a_page_of_articles_lists(db, monkeypatch):
+    """The page asks for the counts and then for every hit of the same search: one ranking serves
+    both, and a new search, another filter or a changed index ranks again."""
+    from datetime import date
+
+    from articles.search import backend as backend_module
+    from articles.search.service import SearchFilters
+
+    articles = [Article.objects.create(title=f"خبر {n}", date=date(2015, 7, 1 + n % 20),
+                                       body=("وزارة الصحة " * (n % 4 + 1)) + f"تعلن خطة رقم {n} " + "للمستشفيات " * (n % 3))
+                for n in range(30)]
+    reindex_articles([a.pk for a in articles])
+    ranked = []
+    original = backend_module.rank
+
+    def counting(*args, **kwargs):
+        ranked.append(args[1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(backend_module, "rank", counting)
+    stories = search_articles("وزارة الصحة للمستشفيات", limit=30, facets=True, collapse=True)
+    assert len(ranked) == 1
+    plain = search_articles("وزارة الصحة للمستشفيات", limit=30, facets=True)
+    assert [place.object.pk for place in stories.results] == [r.object.pk for r in plain.results]
+    assert [round(place.score, 6) for place in stories.results] == [round(r.score, 6) for r in plain.results]
+    assert stories.total == plain.total == 30
+
+    ranked.clear()
+    july = SearchFilters(date_from=date(2015, 7, 1), date_to=date(2015, 7, 5))
+    narrowed = search_articles("وزارة الصحة للمستشفيات", limit=30, facets=True, collapse=True, filters=july)
+    assert len(ranked) == 1 and narrowed.total == sum(1 for a in articles if a.date.day <= 5)
+    search_articles("خطة", collapse=True)
+    assert len(ranked) == 2
+    newest = search_articles("وزارة الصحة للمستشفيات", limit=30, sort="newest", collapse=True)
+    assert [p.object.date for p in newest.results] == sorted((p.object.date for p in newest.results), reverse=True)
+
+    added = Article.objects.create(title="خبر جديد", body="وزارة الصحة تفتتح للمستشفيات جناحًا")
+    reindex_articles([added.pk])  # the index changes: ranked again, with it
+    ranked.clear()
+    after = search_articles("وزارة الصحة للمستشفيات", limit=40, facets=True, collapse=True)
+    assert len(ranked) == 1 and after.total == 31 and added in [place.object for place in after.results]

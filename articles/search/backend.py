@@ -26,6 +26,7 @@ What it changes from haystack's Whoosh backend, and why:
 """
 
 import ctypes
+import dataclasses
 import gc
 import os
 import signal
@@ -443,14 +444,31 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         return Hits(stats.pks_for(hits.ids), hits.scores)
 
     def _match(self, stats, plan, sort_by, limit):
-        """The ranked (or sorted) first ``limit`` hits and the masks facets need."""
+        """The ranked (or sorted) first ``limit`` hits and the masks facets need.
+
+        The last words search of this thread is kept: a page of stories asks
+        for the first hit with the counts, then for every hit (``all_hits``),
+        and the second call takes its hits from the first's scores.
+        """
         sortedby, reverse = self._sort(sort_by)
+        key = (str(plan), tuple(sort_by or ()))
+        last = getattr(self._local, "last_match", None)
+        if last is not None and last[0] is stats and last[1] == key:
+            match, ranking = last[2], last[3]
+            hits = self._sorted(stats.searcher, match.matched, limit, sortedby, reverse) if sortedby \
+                else ranking.best(limit)
+            return dataclasses.replace(match, hits=hits)
+        match, ranking = self._new_match(stats, plan, sortedby, reverse, limit)
+        self._local.last_match = (stats, key, match, ranking) if ranking is not None else None
+        return match
+
+    def _new_match(self, stats, plan, sortedby, reverse, limit):
         field_masks = {name: stats.filter_mask(q) for name, q in plan.field_filters.items()}
         other_filters = [q for q in _and_parts(plan.filter) if q not in plan.field_filters.values()]
         other_mask = stats.filter_mask(wq.And(other_filters)) if other_filters else None
         allowed = _all_of(list(field_masks.values()) + [other_mask])
         fallback = False
-        as_written = written_query = None
+        as_written = written_query = ranking = None
         expansions = {}
         narrowed = []
         if plan.parsed is None:
@@ -482,7 +500,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             hits = self._sorted(stats.searcher, matched, limit, sortedby, reverse) if sortedby else ranking.hits
             fallback = ranking.complete == 0 and ranking.total > 0 and len(plan.parsed.groups) > 1
         return Match(hits, matched, query_matched, field_masks, other_mask, fallback, as_written, written_query,
-                     expansions, narrowed)
+                     expansions, narrowed), ranking
 
     def _sort(self, sort_by):
         if not sort_by:

@@ -422,10 +422,20 @@ class Ranking:
     # plurals): the rest matched only through related forms or spellings.
     as_written: np.ndarray = None
     written_query: np.ndarray = None  # the same before ``allowed``
+    scores: np.ndarray = None  # every document's score
+    first: np.ndarray = None  # the matches ranked before the others (all words, in a short search)
 
     @property
     def total(self):
         return int(self.matched.sum())
+
+    def best(self, limit):
+        """The first ``limit`` hits: ``first`` by score, then the other matches by score."""
+        hits = _best(np.flatnonzero(self.first), self.scores, limit)
+        if len(hits) < limit:
+            partial = np.flatnonzero(self.matched & ~self.first)
+            hits = np.concatenate([hits, _best(partial, self.scores, limit - len(hits))])
+        return Hits(hits, self.scores[hits])
 
 
 def _word_terms(fieldname, word, expansion=None):
@@ -525,13 +535,10 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, ex
         query_matched &= ~excluded
     matched = query_matched & allowed if allowed is not None else query_matched
     complete = matched & (masks == (1 << len(groups)) - 1)
-    first = complete if all_words_first(len(groups)) else matched
-    hits = _best(np.flatnonzero(first), scores, limit)
-    if len(hits) < limit:
-        partial = np.flatnonzero(matched & ~first)
-        hits = np.concatenate([hits, _best(partial, scores, limit - len(hits))])
-    return Ranking(
-        hits=Hits(hits, scores[hits]), matched=matched, complete=int(complete.sum()),
-        query_matched=query_matched, as_written=written & matched,
-        written_query=written & query_matched,
+    ranking = Ranking(
+        hits=None, matched=matched, complete=int(complete.sum()), query_matched=query_matched,
+        as_written=written & matched, written_query=written & query_matched, scores=scores,
+        first=complete if all_words_first(len(groups)) else matched,
     )
+    ranking.hits = ranking.best(limit)
+    return ranking
