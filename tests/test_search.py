@@ -431,6 +431,21 @@ def test_a_page_of_story_places_is_the_one_by_one_definition_at_any_offset():
         assert places(hits, story_array, leads, offset=offset, limit=20) == (expected[offset:offset + 20], len(expected))
     assert places([], story_array, leads, offset=0, limit=20) == ([], 0)
 
+    # Only the first hits in order, the rest shuffled: the same page and count, or None when
+    # those first hits fill fewer places than the page needs.
+    for ordered in (1, 25, 60, 150, 299, 300, 400):
+        rest = hits[ordered:]
+        rng.shuffle(rest)
+        partly = hits[:ordered] + rest
+        for offset in (0, 20, len(expected) - 5, len(expected) + 3):
+            got = places(partly, story_array, leads, offset=offset, limit=20, ordered=ordered)
+            if got is None:
+                assert len(_places_one_by_one(hits[:ordered], story_of, leads)) < min(offset + 20, len(expected))
+            else:
+                assert got == (expected[offset:offset + 20], len(expected)), (ordered, offset)
+    assert places(hits, story_array, leads, offset=0, limit=20, ordered=150) is not None
+    assert places(hits, story_array, leads, offset=0, limit=20, ordered=10) is None
+
 
 def test_related_articles_share_telling_words_and_leave_out_the_story(demo_articles):
     from haystack.query import SearchQuerySet
@@ -513,3 +528,34 @@ def test_a_page_of_stories_ranks_its_words_once_and_lists_what_a_page_of_article
     ranked.clear()
     after = search_articles("وزارة الصحة للمستشفيات", limit=40, facets=True, collapse=True)
     assert len(ranked) == 1 and after.total == 31 and added in [place.object for place in after.results]
+
+
+def test_a_page_of_stories_orders_only_the_hits_it_needs_and_lists_the_same_places(db, monkeypatch):
+    from articles.models import Story
+    from articles.search import service
+
+    articles = [Article.objects.create(title=f"خبر {n}", body=("وزارة الصحة " * (n % 5 + 1)) + f"تعلن خطة رقم {n}")
+                for n in range(40)]
+    story = Story.objects.create()
+    for article in articles[::4]:  # one story of ten versions across the ranking
+        article.story = story
+        article.save()
+    reindex_articles([a.pk for a in articles])
+
+    def pages(**kwargs):
+        return [([(p.object.pk, round(p.score, 6), p.other_versions) for p in outcome.results], outcome.places)
+                for outcome in (search_articles("وزارة الصحة", offset=offset, limit=5, collapse=True, **kwargs)
+                                for offset in (0, 5, 25, 29))]
+
+    everything_in_order = pages()
+    assert everything_in_order[0][1] == 31  # 30 lone articles and the story
+    assert sum(len(page) for page, _ in everything_in_order) == 5 + 5 + 5 + 2
+    monkeypatch.setattr(service, "PLACES_ORDERED_HITS_MIN", 0)
+    monkeypatch.setattr(service, "PLACES_ORDERED_HITS_PER_PLACE", 1)  # 5 to 34 hits in order of 40
+    assert pages() == everything_in_order
+    assert pages(sort="newest") == pages(sort="newest") and pages(sort="newest")[0][1] == 31
+    # Scores tie in tiers of eight: pages of five still list every article once, in one order.
+    by_pages = [r.object.pk for offset in range(0, 40, 5)
+                for r in search_articles("وزارة الصحة", offset=offset, limit=5).results]
+    assert by_pages == [r.object.pk for r in search_articles("وزارة الصحة", limit=40).results]
+    assert len(set(by_pages)) == 40

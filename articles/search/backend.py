@@ -431,20 +431,25 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             "expansions": match.expansions,
         }
 
-    def all_hits(self, plan, sort_by=None):
-        """Every match of ``plan`` in page order, as (database pk, score): for exports.
+    def all_hits(self, plan, sort_by=None, ordered=None):
+        """Every match of ``plan`` in page order, as (database pk, score): for exports and pages of stories.
 
-        No article is loaded here; the caller reads them a chunk at a time.
+        With ``ordered``, a search by relevance puts only the first
+        ``ordered`` in order (``Ranking.best_then_rest``). No article is
+        loaded here; the caller reads them a chunk at a time.
         """
         if plan.parsed is not None and plan.parsed.is_empty:
             return []
         stats = self.stats()
-        match = self._match(stats, plan, sort_by, stats.size)
+        ranked = plan.parsed is not None and not sort_by
+        limit = ordered if ranked and ordered is not None and ordered < stats.size else stats.size
+        match = self._match(stats, plan, sort_by, limit, then_rest=limit < stats.size)
         hits = Hits.of(match.hits)
         return Hits(stats.pks_for(hits.ids), hits.scores)
 
-    def _match(self, stats, plan, sort_by, limit):
-        """The ranked (or sorted) first ``limit`` hits and the masks facets need.
+    def _match(self, stats, plan, sort_by, limit, then_rest=False):
+        """The ranked (or sorted) first ``limit`` hits and the masks facets need; with ``then_rest``
+        (ranked searches), every other match after them, in no particular order.
 
         The last words search of this thread is kept: a page of stories asks
         for the first hit with the counts, then for every hit (``all_hits``),
@@ -455,12 +460,16 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         last = getattr(self._local, "last_match", None)
         if last is not None and last[0] is stats and last[1] == key:
             match, ranking = last[2], last[3]
-            hits = self._sorted(stats.searcher, match.matched, limit, sortedby, reverse) if sortedby \
-                else ranking.best(limit)
-            return dataclasses.replace(match, hits=hits)
-        match, ranking = self._new_match(stats, plan, sortedby, reverse, limit)
-        self._local.last_match = (stats, key, match, ranking) if ranking is not None else None
-        return match
+        else:
+            match, ranking = self._new_match(stats, plan, sortedby, reverse, limit)
+            self._local.last_match = (stats, key, match, ranking) if ranking is not None else None
+            if not then_rest:
+                return match
+        if sortedby:
+            hits = self._sorted(stats.searcher, match.matched, limit, sortedby, reverse)
+        else:
+            hits = ranking.best_then_rest(limit) if then_rest else ranking.best(limit)
+        return dataclasses.replace(match, hits=hits)
 
     def _new_match(self, stats, plan, sortedby, reverse, limit):
         field_masks = {name: stats.filter_mask(q) for name, q in plan.field_filters.items()}

@@ -41,25 +41,36 @@ class StoryPlace:
     versions: list = field(default_factory=list)  # up to VERSIONS_SHOWN of them, oldest first
 
 
-def places(hits, story_of, leads, offset=0, limit=None):
+def places(hits, story_of, leads, offset=0, limit=None, ordered=None):
     """([(representative pk, score, story id or None)] of places ``offset`` to ``offset + limit``, how many places).
 
-    ``hits`` are (pk, score) in page order (``ranking.Hits`` or pairs);
-    ``story_of`` gives, at a pk, the id of its story (-1 for none, and for
-    pks past its end); ``leads`` maps a story id to its lead's pk. A story
-    takes the place of its first hit, shown by its lead when the lead is a
-    hit too. Worked on arrays: a word in 60,000 articles is 60,000 hits.
+    ``hits`` are (pk, score) in page order (``ranking.Hits`` or pairs), or
+    with ``ordered``, only their first ``ordered`` in page order and the
+    rest in any (``Ranking.best_then_rest``); None when those first ones
+    fill fewer places than the page needs (ask again with every hit in
+    order). ``story_of`` gives, at a pk, the id of its story (-1 for none,
+    and for pks past its end); ``leads`` maps a story id to its lead's pk. A
+    story takes the place of its first hit, shown by its lead when the lead
+    is a hit too. Worked on arrays: a word in 60,000 articles is 60,000 hits.
     """
     hits = Hits.of(hits)
     pks = hits.ids
     stories = np.full(len(pks), -1, dtype=np.int64)
     inside = pks < len(story_of)
     stories[inside] = story_of[pks[inside]]
-    in_story = np.flatnonzero(stories >= 0)
-    _, first = np.unique(stories[in_story], return_index=True)
-    keep = stories < 0
-    keep[in_story[first]] = True
-    positions = np.flatnonzero(keep)
+    if ordered is not None and ordered < len(pks) and limit is not None:
+        # How many places, without putting every hit in order: the lone
+        # articles and the distinct stories.
+        storied = stories[stories >= 0]
+        seen = np.zeros(int(storied.max()) + 1 if len(storied) else 0, dtype=bool)
+        seen[storied] = True
+        count = int((stories < 0).sum() + seen.sum())
+        positions = _first_places(stories[:ordered])
+        if len(positions) < min(offset + limit, count):
+            return None
+    else:
+        positions = _first_places(stories)
+        count = len(positions)
     chosen = positions[offset:None if limit is None else offset + limit]
     chosen_stories = stories[chosen].tolist()
     chosen_leads = [leads.get(story, -1) if story >= 0 else -1 for story in chosen_stories]
@@ -71,7 +82,16 @@ def places(hits, story_of, leads, offset=0, limit=None):
             page.append((pk, score, None))
         else:
             page.append((lead if lead_is_hit else pk, score, story))
-    return page, len(positions)
+    return page, count
+
+
+def _first_places(stories):
+    """Positions of the hits that take a place: every lone article, and each story's first hit."""
+    in_story = np.flatnonzero(stories >= 0)
+    _, first = np.unique(stories[in_story], return_index=True)
+    keep = stories < 0
+    keep[in_story[first]] = True
+    return np.flatnonzero(keep)
 
 
 _story_map = threading.local()

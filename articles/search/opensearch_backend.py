@@ -206,8 +206,9 @@ class ArabicOpenSearchBackend(IndexWrites, PlanQueries, OpenSearchSearchBackend)
             rows.append(result_class(app_label, model_name, source[DJANGO_ID], hit.get("_score") or 0))
         return attach_objects(self.connection_alias, rows, highlight, terms)
 
-    def all_hits(self, plan, sort_by=None):
-        """Every match of ``plan`` in page order, as (database pk, score): for exports."""
+    def all_hits(self, plan, sort_by=None, ordered=None):
+        """Every match of ``plan`` in page order, as (database pk, score): for exports and pages of
+        stories (``ordered`` is the Whoosh engine's shortcut; every hit here is in order)."""
         self._ensure_setup()
         if plan.parsed is not None and plan.parsed.is_empty:
             return []

@@ -437,6 +437,18 @@ class Ranking:
             hits = np.concatenate([hits, _best(partial, self.scores, limit - len(hits))])
         return Hits(hits, self.scores[hits])
 
+    def best_then_rest(self, ordered):
+        """Every match: the first ``ordered`` in page order, then the others in no particular order.
+
+        Putting 150,000 matches in order takes 20 ms; a page of stories needs
+        the order of its first few hundred only (collapse.places).
+        """
+        best = self.best(ordered)
+        rest = self.matched.copy()
+        rest[best.ids] = False
+        rest = np.flatnonzero(rest)
+        return Hits(np.concatenate([best.ids, rest]), np.concatenate([best.scores, self.scores[rest]]))
+
 
 def _word_terms(fieldname, word, expansion=None):
     if is_stopword(word):
@@ -476,12 +488,18 @@ def _clause_terms(fieldname, clause):
 
 
 def _best(candidates, scores, limit):
-    """The ``limit`` best of ``candidates`` (docnums), by score then docnum."""
+    """The ``limit`` best of ``candidates`` (ascending docnums), by score then docnum.
+
+    Ties at the cut are settled by docnum too, so the first 20 are always
+    the first 20 of the first 40 (a second page never repeats or skips one).
+    """
     if limit <= 0 or not len(candidates):
         return np.empty(0, dtype=np.int64)
     if len(candidates) > limit:
-        candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
-    return candidates[np.lexsort((candidates, -scores[candidates]))]
+        values = scores[candidates]
+        cut = np.partition(values, len(values) - limit)[len(values) - limit]  # the limit-th best score
+        candidates = candidates[values >= cut]
+    return candidates[np.lexsort((candidates, -scores[candidates]))][:limit]
 
 
 def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, expansions=None):

@@ -148,8 +148,16 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
     if collapse:
         list(sqs[0:1])  # runs the search once for the total, the fallback and the facets
         query = sqs.query
-        hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
-        page, outcome.places = places(hits, *story_members(), offset=offset, limit=limit)
+        members = story_members()
+        # Only the first hits need to be in order to fill the page's places
+        # (a story's versions share one); every hit when they do not.
+        ordered = PLACES_ORDERED_HITS_PER_PLACE * (offset + limit) + PLACES_ORDERED_HITS_MIN
+        found = places(query.backend.all_hits(query.build_query(), sort_by=query.order_by or None, ordered=ordered),
+                       *members, offset=offset, limit=limit, ordered=ordered)
+        if found is None:
+            hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
+            found = places(hits, *members, offset=offset, limit=limit)
+        page, outcome.places = found
         outcome.results = load_places(page, highlight_terms(parsed), highlight)
         outcome.collapsed = True
     else:
@@ -176,6 +184,10 @@ def search_articles(text, offset=0, limit=20, sort="relevance", highlight=True, 
 
 
 SUGGEST_BELOW = 5
+# A page of stories puts this many hits per place in order, and this many
+# more, before it needs them all (a story of many versions uses several).
+PLACES_ORDERED_HITS_PER_PLACE = 10
+PLACES_ORDERED_HITS_MIN = 500
 # What a new server process searches for before it serves anyone.
 WARM_UP_QUERY = "السعودية"
 
