@@ -487,6 +487,7 @@ def test_a_server_starts_on_an_archive_that_has_no_index_yet(db):
     assert [r.object for r in search_articles("الأرشيف").results] == [article]
 
 
+@pytest.mark.whoosh_only
 def test_a_page_of_stories_ranks_its_words_once_and_lists_what_a_page_of_articles_lists(db, monkeypatch):
     """The page asks for the counts and then for every hit of the same search: one ranking serves
     both, and a new search, another filter or a changed index ranks again."""
