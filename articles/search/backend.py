@@ -461,7 +461,8 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         if last is not None and last[0] is stats and last[1] == key:
             match, ranking = last[2], last[3]
         else:
-            match, ranking = self._new_match(stats, plan, sortedby, reverse, limit)
+            # With ``then_rest`` (ranked, never sorted) the hits are chosen below, once.
+            match, ranking = self._new_match(stats, plan, sortedby, reverse, 0 if then_rest else limit)
             self._local.last_match = (stats, key, match, ranking) if ranking is not None else None
             if not then_rest:
                 return match

@@ -123,10 +123,10 @@ def _block_postings(terms, terminfo):
             return None
         at += len(pickle.dumps(info, 2))
         count, compression = info[0], info[3]
-        data = zlib.decompress(view[at:end]) if compression else None
-        if (data if compression else buffer[at:at + 2])[:2] != _PICKLE_2:
+        place = zlib.decompress(view[at:end]) if compression else (at, end)
+        if (place[:2] if compression else buffer[at:at + 2]) != _PICKLE_2:
             return None
-        blocks.append((count, data if compression else (at, end)))
+        blocks.append((count, place))
         at = end
         if block_length < 0:
             break
@@ -166,8 +166,7 @@ def _read_in_place(buffer, blocks):
     if usual.any():
         # Opcode byte of every id after each usual block's first.
         rest_counts = counts[usual] - 1
-        within = np.arange(rest_counts.sum()) - np.repeat(np.cumsum(rest_counts) - rest_counts, rest_counts)
-        ops = np.repeat([layout[1] for layout in layouts if layout], rest_counts) + 2 * within
+        ops = np.repeat([layout[1] for layout in layouts if layout], rest_counts) + 2 * _within(rest_counts)
         if not (data[ops] == _BININT1).all():
             return None
         deltas[starts[usual]] = [layout[0] for layout in layouts if layout]
@@ -178,8 +177,8 @@ def _read_in_place(buffer, blocks):
         tuples = np.array([bool(layout) and layout[2] == -1 for layout in layouts])
         if tuples.any():
             tuple_counts = counts[tuples]
-            within = np.arange(tuple_counts.sum()) - np.repeat(np.cumsum(tuple_counts) - tuple_counts, tuple_counts)
-            ops = np.repeat([layout[3] for layout in layouts if layout and layout[2] == -1], tuple_counts) + 9 * within
+            ops = np.repeat([layout[3] for layout in layouts if layout and layout[2] == -1], tuple_counts) \
+                + 9 * _within(tuple_counts)
             if not (data[ops] == _BINFLOAT).all():
                 return None
             weights[np.repeat(tuples, counts)] = data[ops[:, None] + _FLOAT_BYTES].copy().view(">f8").ravel()
@@ -190,6 +189,11 @@ def _read_in_place(buffer, blocks):
         elif layout[2] not in (None, -1):
             weights[where] = layout[2]
     return deltas, weights, counts
+
+
+def _within(counts):
+    """0, 1, ... counts[0] - 1, 0, 1, ... counts[1] - 1, ...: each item's place in its block."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _block_layout(buffer, count, place):
