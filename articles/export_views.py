@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from articles.exporting import FORMATS, columns, search_rows, stream_csv, stream_jsonl, write_xlsx
+from articles.exporting import FORMATS, export_chunks, export_search
 from articles.forms import ExportForm
 from articles.models import ExportLog
 from articles.search.service import iter_search
@@ -42,16 +42,14 @@ def export(request):
         return render(request, "articles/export.html", {"form": form, "total": stream.total, "large": large})
     log = _log(request, form, stream)
     fmt = data["format"]
-    cols = columns(include_text=data["text"], with_scores=stream.scored)
-    rows = search_rows(stream, include_text=data["text"])
     if fmt == "xlsx":
         # A workbook is a zip: it is complete only when saved, so it goes through a file.
         out = tempfile.TemporaryFile()
-        write_xlsx(rows, cols, out, arabic_headers=data["headers"] == "ar")
+        export_search(stream, fmt, out, include_text=data["text"], arabic_headers=data["headers"] == "ar")
         out.seek(0)
         log.mark_finished()
         return FileResponse(out, as_attachment=True, filename=_attachment_name(fmt), content_type=FORMATS[fmt][0])
-    chunks = stream_csv(rows, cols, arabic_headers=data["headers"] == "ar") if fmt == "csv" else stream_jsonl(rows, cols)
+    chunks = export_chunks(stream, fmt, include_text=data["text"], arabic_headers=data["headers"] == "ar")
 
     def body():
         for chunk in chunks:

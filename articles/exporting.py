@@ -13,7 +13,7 @@ text exactly as stored.
 
 import json
 import re
-from collections import namedtuple
+from collections import deque, namedtuple
 from datetime import date
 
 
@@ -277,25 +277,181 @@ FORMATS = {
 
 def search_rows(stream, include_text=False, on_row=None):
     """Rows for every result of a ``service.iter_search`` stream, in page order."""
-    for rank, score, article in stream.rows:
+    return _rows(stream.rows, stream.terms, stream.scored, include_text, on_row)
+
+
+def _rows(articles, terms, scored, include_text, on_row=None):
+    for rank, score, article in articles:
         if on_row:
             on_row()
         yield article_row(
             article,
-            rank=rank if stream.scored else None,
-            score=score if stream.scored else None,
-            terms=stream.terms,
+            rank=rank if scored else None,
+            score=score if scored else None,
+            terms=terms,
             include_text=include_text,
         )
 
 
+def export_chunks(stream, fmt, include_text=False, arabic_headers=False, on_row=None):
+    """CSV (header first) or JSON Lines text chunks for every result of ``stream``, in page order.
+
+    An export of at least ``EXPORT_PARALLEL_MIN_ROWS`` rows is written by
+    ``EXPORT_PROCESSES`` worker processes, each reading its own slices of
+    the results from the database and writing them, while this process
+    passes the slices on in order: reading a body, finding its first match
+    and writing its line take about 100 µs a row, and one process is one core.
+    """
+    cols = columns(include_text=include_text, with_scores=stream.scored)
+    processes = _export_processes(stream)
+    if processes < 2:
+        rows = search_rows(stream, include_text=include_text, on_row=on_row)
+        yield from stream_csv(rows, cols, arabic_headers=arabic_headers) if fmt == "csv" else stream_jsonl(rows, cols)
+        return
+    if fmt == "csv":
+        yield next(stream_csv((), cols, arabic_headers=arabic_headers))
+    job = _SliceJob(stream.reader, stream.terms, stream.scored, include_text, fmt, cols)
+    for text, count in _parallel_slices(job, stream.hits, processes):
+        if on_row:
+            for _ in range(count):
+                on_row()
+        yield text
+
+
+# Rows a worker reads and writes at a time: big enough that passing a slice
+# between processes costs little, small enough that the slices in flight
+# (two per worker) stay a few megabytes even with full text.
+EXPORT_SLICE_ROWS = 1000
+
+
+def _export_processes(stream):
+    """How many worker processes write ``stream``'s export: 0 for this process alone."""
+    from django.conf import settings
+    from django.db import connections
+
+    connection = connections["default"]
+    if (
+        settings.EXPORT_PROCESSES < 2
+        or stream.total < max(1, settings.EXPORT_PARALLEL_MIN_ROWS)
+        or stream.reader is None
+        # Workers have connections of their own: they could not see rows of
+        # an open transaction, nor a database held in this process's memory.
+        or connection.in_atomic_block
+        or (connection.vendor == "sqlite" and connection.is_in_memory_db())
+    ):
+        return 0
+    return min(settings.EXPORT_PROCESSES, -(-stream.total // EXPORT_SLICE_ROWS))
+
+
+_SliceJob = namedtuple("_SliceJob", "reader terms scored include_text fmt cols")
+_worker_job = None
+
+
+def _start_worker(database_name, pickled_job):
+    """A worker process (Django is set up: ``export_workers``): the serving process's database, the job kept."""
+    import pickle
+
+    from django.db import connections
+
+    global _worker_job
+    connections["default"].settings_dict["NAME"] = database_name  # a test database, too
+    _worker_job = pickle.loads(pickled_job)
+
+
+def _write_slice(start, hits, job=None):
+    """(text, rows written) of the results ``hits``, which begin at position ``start + 1``."""
+    job = job or _worker_job
+    rows = list(_rows(job.reader.rows(hits, start), job.terms, job.scored, job.include_text))
+    if job.fmt == "csv":
+        return "".join([csv_line(_neutralised_cells(row, job.cols)) for row in rows]), len(rows)
+    return "".join(stream_jsonl(rows, job.cols)), len(rows)
+
+
+def _worker_ready():
+    return True
+
+
+def _parallel_slices(job, hits, processes):
+    """``_write_slice`` of every slice of ``hits``, in order, by ``processes`` workers and this process.
+
+    Until the first worker is ready (the fork server's first start takes
+    about a second), this process writes the slices itself. Then up to two slices a worker (and
+    two more) are given out ahead, and while the next slice to pass on is
+    not ready, this process writes the furthest one no worker has taken yet,
+    so no core waits. A pool that breaks (a worker that cannot start or is
+    killed) leaves the rest to this process; an error in a slice is raised.
+
+    Workers are forked from a fork server that has set Django up
+    (``export_workers``), never from this process: forking a threaded
+    server can copy a lock another thread holds. However the consumer stops
+    (an export finished, a download cancelled, an error), the workers are
+    stopped before this returns.
+    """
+    import pickle
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    from django.db import connections
+
+    def here(start):
+        return _write_slice(start, hits[start:start + EXPORT_SLICE_ROWS], job)
+
+    database_name = str(connections["default"].settings_dict["NAME"])
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["articles.export_workers"])
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
+                               initargs=(database_name, pickle.dumps(job)))
+    starts = iter(range(0, len(hits), EXPORT_SLICE_ROWS))
+    pending = deque()  # [start, Future or its result], in page order
+
+    def give_out():
+        while len(pending) < 2 * processes + 2:
+            start = next(starts, None)
+            if start is None:
+                return
+            pending.append([start, pool.submit(_write_slice, start, hits[start:start + EXPORT_SLICE_ROWS])])
+
+    # The first worker's start waits for the fork server to set Django up:
+    # asked for from a thread, while this process writes the first slices.
+    starter = ThreadPoolExecutor(1)
+    ready = starter.submit(lambda: pool.submit(_worker_ready).result())
+    try:
+        for start in starts:
+            yield here(start)
+            if ready.done():
+                break
+        if ready.exception() is not None:  # no worker could start
+            raise BrokenProcessPool(ready.exception())
+        give_out()
+        while pending:
+            head = pending[0]
+            while isinstance(head[1], Future) and not head[1].done():
+                taken = next((entry for entry in reversed(pending)
+                              if isinstance(entry[1], Future) and entry[1].cancel()), None)
+                if taken is None:
+                    wait([head[1]], return_when=FIRST_COMPLETED)
+                    break
+                taken[1] = here(taken[0])
+            pending.popleft()
+            yield head[1].result() if isinstance(head[1], Future) else head[1]
+            give_out()
+    except BrokenProcessPool:
+        for entry in pending:
+            yield entry[1] if not isinstance(entry[1], Future) else here(entry[0])
+        for start in starts:
+            yield here(start)
+    finally:
+        starter.shutdown(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def export_search(stream, fmt, out, include_text=False, arabic_headers=False, on_row=None):
     """Write every result of ``stream`` to the binary file ``out`` as ``fmt``."""
-    cols = columns(include_text=include_text, with_scores=stream.scored)
-    rows = search_rows(stream, include_text=include_text, on_row=on_row)
     if fmt == "xlsx":
+        cols = columns(include_text=include_text, with_scores=stream.scored)
+        rows = search_rows(stream, include_text=include_text, on_row=on_row)
         write_xlsx(rows, cols, out, arabic_headers=arabic_headers)
         return
-    chunks = stream_csv(rows, cols, arabic_headers=arabic_headers) if fmt == "csv" else stream_jsonl(rows, cols)
-    for chunk in chunks:
+    for chunk in export_chunks(stream, fmt, include_text=include_text, arabic_headers=arabic_headers, on_row=on_row):
         out.write(chunk.encode("utf-8"))

@@ -251,6 +251,54 @@ class SearchStream:
     terms: HighlightTerms
     scored: bool  # ranked by relevance, so scores and ranks mean something
     rows: object  # iterator of (rank, score, ExportArticle)
+    hits: list = field(default_factory=list)  # (pk, score) of every result, in page order
+    reader: object = None  # an ExportReader for any slice of ``hits``
+
+
+class ExportReader:
+    """Reads the export rows of a slice of a search's hits, a thousand articles a query.
+
+    Picklable (only what it reads travels): an export's worker processes
+    (``exporting.py``) each read their own slices with their own connection.
+    The outlets and story leads are read once per process.
+    """
+
+    def __init__(self, opening_only=False):
+        # Without the text column and without query words the snippet is the
+        # body's opening: read no more of it.
+        self.opening_only = opening_only
+        self._sources = self._leads = None
+
+    def __getstate__(self):
+        return {"opening_only": self.opening_only}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    def rows(self, hits, start=0, chunk_size=1000):
+        """(position, score, ExportArticle) for ``hits`` (the results from position ``start + 1``),
+        skipping articles removed since the search."""
+        if self._sources is None:
+            self._sources = Source.objects.in_bulk()
+            self._leads = set(Story.objects.exclude(lead=None).values_list("lead_id", flat=True))
+        sources, leads = self._sources, self._leads
+        columns = list(EXPORT_COLUMNS)
+        rows_query = Article.objects.order_by()
+        if self.opening_only:
+            rows_query = rows_query.annotate(opening=Substr("body", 1, SNIPPET_LENGTH * 2))
+            columns[columns.index("body")] = "opening"
+        for offset in range(0, len(hits), chunk_size):
+            chunk = hits[offset:offset + chunk_size]
+            found = {row[0]: row for row in rows_query.filter(pk__in=[pk for pk, _ in chunk]).values_list(*columns)}
+            for position, (pk, score) in enumerate(chunk, start=start + offset + 1):
+                if pk not in found:
+                    continue
+                (_, external_id, title, body, source_id, original_id, day, precision, category, author, url,
+                 story_id) = found[pk]
+                yield position, score, ExportArticle(
+                    pk, external_id, title, body, sources.get(source_id), sources.get(original_id), day, precision,
+                    category, author, url, story_id, pk in leads,
+                )
 
 
 def iter_search(text, sort="relevance", filters=None, chunk_size=1000, include_text=True):
@@ -268,31 +316,10 @@ def iter_search(text, sort="relevance", filters=None, chunk_size=1000, include_t
         return SearchStream(0, HighlightTerms(), False, iter(()))
     query = sqs.query
     hits = query.backend.all_hits(query.build_query(), sort_by=query.order_by or None)
-    sources = Source.objects.in_bulk()
-    leads = set(Story.objects.exclude(lead=None).values_list("lead_id", flat=True))
-    columns = list(EXPORT_COLUMNS)
-    rows_query = Article.objects.order_by()
-    if not include_text and parsed.is_empty:
-        # The snippet is then the body's opening: read no more of it.
-        rows_query = rows_query.annotate(opening=Substr("body", 1, SNIPPET_LENGTH * 2))
-        columns[columns.index("body")] = "opening"
-
-    def rows():
-        for start in range(0, len(hits), chunk_size):
-            chunk = hits[start:start + chunk_size]
-            found = {row[0]: row for row in rows_query.filter(pk__in=[pk for pk, _ in chunk]).values_list(*columns)}
-            for position, (pk, score) in enumerate(chunk, start=start + 1):
-                if pk not in found:
-                    continue
-                (_, external_id, title, body, source_id, original_id, day, precision, category, author, url,
-                 story_id) = found[pk]
-                yield position, score, ExportArticle(
-                    pk, external_id, title, body, sources.get(source_id), sources.get(original_id), day, precision,
-                    category, author, url, story_id, pk in leads,
-                )
-
+    reader = ExportReader(opening_only=not include_text and parsed.is_empty)
     scored = not parsed.is_empty and sort == "relevance"
-    return SearchStream(len(hits), highlight_terms(parsed), scored, rows())
+    return SearchStream(len(hits), highlight_terms(parsed), scored, reader.rows(hits, chunk_size=chunk_size),
+                        hits=hits, reader=reader)
 
 
 def highlight_terms(parsed):
