@@ -356,6 +356,10 @@ def _start_worker(database_name, pickled_job):
     global _worker_job
     connections["default"].settings_dict["NAME"] = database_name  # a test database, too
     _worker_job = pickle.loads(pickled_job)
+    # Ready only when warm: until then the serving process writes the slices.
+    _worker_job.reader.prime()
+    if _worker_job.terms:
+        _worker_job.terms.candidates, _worker_job.terms.written_candidates  # patterns compiled
 
 
 def _write_slice(start, hits, job=None):

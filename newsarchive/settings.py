@@ -293,10 +293,12 @@ SEARCH_RESULTS_PER_PAGE = envint("SEARCH_RESULTS_PER_PAGE", 20)
 EXPORT_MAX_DIRECT_ROWS = envint("EXPORT_MAX_DIRECT_ROWS", 50_000)
 # Exports of at least EXPORT_PARALLEL_MIN_ROWS rows are written by this many
 # worker processes, each reading and writing its own slices of the results
-# (1: in the serving process alone). A worker takes about half a second to
-# start, so smaller exports are written in the process that serves them.
+# (1: in the serving process alone). Workers are forked from a fork server
+# (one idle process per serving process, started by its first such export);
+# each reads the outlets and story leads before its first slice, so smaller
+# exports are written in the process that serves them.
 EXPORT_PROCESSES = envint("EXPORT_PROCESSES", min(4, os.cpu_count() or 1))
-EXPORT_PARALLEL_MIN_ROWS = envint("EXPORT_PARALLEL_MIN_ROWS", 20_000)
+EXPORT_PARALLEL_MIN_ROWS = envint("EXPORT_PARALLEL_MIN_ROWS", 5_000)
 
 LOGGING = {
     "version": 1,

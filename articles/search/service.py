@@ -275,12 +275,16 @@ class ExportReader:
     def __setstate__(self, state):
         self.__init__(**state)
 
-    def rows(self, hits, start=0, chunk_size=1000):
-        """(position, score, ExportArticle) for ``hits`` (the results from position ``start + 1``),
-        skipping articles removed since the search."""
+    def prime(self):
+        """Read the outlets and the story leads, if not yet read."""
         if self._sources is None:
             self._sources = Source.objects.in_bulk()
             self._leads = set(Story.objects.exclude(lead=None).values_list("lead_id", flat=True))
+
+    def rows(self, hits, start=0, chunk_size=1000):
+        """(position, score, ExportArticle) for ``hits`` (the results from position ``start + 1``),
+        skipping articles removed since the search."""
+        self.prime()
         sources, leads = self._sources, self._leads
         columns = list(EXPORT_COLUMNS)
         rows_query = Article.objects.order_by()
