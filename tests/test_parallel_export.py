@@ -10,6 +10,8 @@ import json
 import random
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +144,48 @@ def test_an_export_in_an_open_transaction_or_an_in_memory_database_stays_in_this
     settings.EXPORT_PROCESSES, settings.EXPORT_PARALLEL_MIN_ROWS = 4, 1
     stream = SearchStream(50_000, None, False, iter(()), hits=[(1, 0.0)] * 50_000, reader=object())
     assert _export_processes(stream) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_written_by_workers_on_postgresql_is_the_one_this_process_writes(
+        django_user_model, settings, monkeypatch):
+    # On SQLite the test database lives in this process's memory, where no
+    # worker can read it: the archive above covers SQLite on disk.
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from articles import exporting
+    from articles.importing.pipeline import import_paths
+    from articles.roles import assign_role
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the test database is in memory; test_workers_write_… covers SQLite on disk")
+    rng = random.Random(9)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        corpus.write_text("\n".join(json.dumps({
+            "id": f"p{n}", "title": f"عنوان {n}", "date": f"2015-07-{1 + n % 28:02d}", "source": "المصدر",
+            "text": f"خبر {n}: " + " ".join(rng.choice(WORDS) for _ in range(40)),
+        }, ensure_ascii=False) for n in range(60)), encoding="utf-8")
+        assert import_paths([corpus]).imported == 60
+    user = django_user_model.objects.create_user("researcher", password="x-secret-pass-1")
+    assign_role(user, "researcher")
+    client = Client()
+    client.force_login(user)
+    monkeypatch.setattr(exporting, "EXPORT_SLICE_ROWS", 4)
+    parallel = []
+    parallel_slices = exporting._parallel_slices
+    monkeypatch.setattr(exporting, "_parallel_slices", lambda *args: parallel.append(args[2]) or parallel_slices(*args))
+    settings.EXPORT_PARALLEL_MIN_ROWS = 1
+    bodies = {}
+    for processes in (1, 2):
+        settings.EXPORT_PROCESSES = processes
+        for fmt in ("csv", "jsonl"):
+            response = client.get(reverse("articles:export"), {"q": "المدرسة", "format": fmt, "confirm": "1"})
+            assert response.status_code == 200
+            bodies[processes, fmt] = b"".join(response.streaming_content)
+    assert parallel == [2, 2]  # by two workers, both formats
+    for fmt in ("csv", "jsonl"):
+        assert bodies[2, fmt] == bodies[1, fmt]
+        assert len(bodies[1, fmt].splitlines()) > 8
