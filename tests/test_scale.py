@@ -617,3 +617,40 @@ def test_an_index_written_before_the_pk_column_still_finds_every_article_and_gai
     stats = connections["default"].get_backend().stats()
     docnums = [stats.searcher.document_number(django_id=str(article.pk)) for article in old + [new]]
     assert stats.pks_for(docnums).tolist() == [article.pk for article in old + [new]]
+
+    # Saved again, an article of a segment without the column is found by
+    # its ID and replaced: one live copy.
+    reindex_articles([old[0].pk])
+    searcher = connections["default"].get_backend().searcher()
+    assert (searcher.doc_count_all(), searcher.doc_count()) == (5, 4)
+    assert sorted(r.object.pk for r in search_articles("الميزانية").results) == sorted(a.pk for a in old + [new])
+
+
+def test_saved_again_articles_keep_one_live_copy_and_new_ones_cost_no_lookup_per_segment(db, tmp_path, monkeypatch):
+    from whoosh.reading import SegmentReader
+
+    monkeypatch.setattr(merging, "MERGE_MIN_SEGMENTS", 10**6)
+    for n in range(3):
+        import_records(tmp_path, f"part-{n}.jsonl", records(10, seed=n))
+    assert segment_count() == 3
+    again = list(Article.objects.order_by("pk")[::6])  # some of every segment
+    backend().update(connections["default"].get_unified_index().get_index(Article), again)
+    backend().update(connections["default"].get_unified_index().get_index(Article), again[:2])
+    searcher = backend().searcher()
+    assert (searcher.doc_count_all(), searcher.doc_count()) == (30 + len(again) + 2, 30)
+    for article in again:
+        word = article.body.split()[-1]
+        found = [r.pk for r in search_articles(word, highlight=False).results]
+        assert found.count(str(article.pk)) == 1
+
+    # New articles have pks no segment holds: found absent in the pk column,
+    # not by a term lookup per article and segment.
+    lookups = []
+    contains, first_id = SegmentReader.__contains__, SegmentReader.first_id
+    monkeypatch.setattr(SegmentReader, "__contains__", lambda self, term: lookups.append(term) or contains(self, term))
+    monkeypatch.setattr(SegmentReader, "first_id",
+                        lambda self, field, text: lookups.append((field, text)) or first_id(self, field, text))
+    job = import_records(tmp_path, "part-3.jsonl", records(10, seed=3))
+    assert job.imported == 10
+    assert [term for term in lookups if term[0] == "id"] == []
+    assert backend().searcher().doc_count() == 40
