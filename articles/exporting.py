@@ -437,10 +437,15 @@ def _parallel_slices(job, hits, processes):
                     wait([head[1]], return_when=FIRST_COMPLETED)
                     break
                 taken[1] = here(taken[0])
-            pending.popleft()
-            yield head[1].result() if isinstance(head[1], Future) else head[1]
+            written = head[1].result() if isinstance(head[1], Future) else head[1]
+            pending.popleft()  # only now: a slice lost with a broken pool is written below
+            yield written
             give_out()
     except BrokenProcessPool:
+        # The pool waits for every worker before it shuts down; one still
+        # starting when another died can keep it waiting for ever (Python 3.11).
+        for process in list((pool._processes or {}).values()):
+            process.kill()
         for entry in pending:
             yield entry[1] if not isinstance(entry[1], Future) else here(entry[0])
         for start in starts:

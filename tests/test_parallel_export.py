@@ -87,6 +87,25 @@ for fmt, query, text in cases:
     result["workers_left"] = workers_left()
     out["cases"].append(result)
 
+# A worker killed in the middle of a slice: the slices it held are written
+# here, none lost, none twice.
+import signal
+from tests.slow_export_reader import SlowExportReader
+settings.EXPORT_PROCESSES = 2
+stream = iter_search("الصحة التعليم", include_text=True)
+stream.reader = SlowExportReader(opening_only=False)
+chunks = exporting.export_chunks(stream, "csv", include_text=True)
+killed = [next(chunks), next(chunks)]
+time.sleep(0.1)
+victims = workers_left()
+os.kill(victims[0], signal.SIGKILL)
+killed = "".join(killed + list(chunks))
+settings.EXPORT_PROCESSES = 1
+out["killed_worker"] = {"victims": len(victims), "equal": killed == "".join(
+    exporting.export_chunks(iter_search("الصحة التعليم", include_text=True), "csv", include_text=True))}
+out["workers_left_after_kill"] = workers_left()
+
+settings.EXPORT_PROCESSES = 2
 stream = iter_search("المدرسة", include_text=True)
 chunks = exporting.export_chunks(stream, "csv", include_text=True)
 next(chunks), next(chunks)
@@ -130,6 +149,8 @@ def test_workers_write_what_one_process_writes_and_stop(archive):
         assert parallel["slices_here"] < parallel["slices"]
         assert case["workers_left"] == []
     assert out["first_equal"]
+    assert out["killed_worker"]["victims"] >= 1 and out["killed_worker"]["equal"]
+    assert out["workers_left_after_kill"] == []
     assert out["workers_left_after_close"] == []
     csv_case = out["cases"][0]["1"]["body"]
     assert csv_case.startswith("\ufeffid,") and csv_case.count("\r\n") == out["cases"][0]["1"]["total"] + 1
