@@ -25,6 +25,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from scale import MemorySampler  # bench/ is this script's folder
+
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-export-password-1"
 
@@ -104,12 +106,16 @@ def run_exports(work_dir, port, cases):
             confirm = opener.open(f"{base}/export/?{query.replace('confirm=1', 'confirm=')}").read().decode()
             confirm_ms = (time.perf_counter() - started) * 1000
             rows = int(re.search(r'data-rows="(\d+)"', confirm).group(1))
+            # The server and the processes it starts (export workers and their fork server).
+            sampler = MemorySampler(0.2, root=server.pid)
+            sampler.start()
             started = time.perf_counter()
             with opener.open(f"{base}/export/?{query}") as response:
                 first_byte = time.perf_counter() - started
                 while response.read(1 << 16):
                     pass  # drained, not parsed: the server's speed is measured, not the client's
             elapsed = time.perf_counter() - started
+            sampler.stop()
             yield {
                 "export": label,
                 "rows": rows,
@@ -118,6 +124,8 @@ def run_exports(work_dir, port, cases):
                 "first_byte_ms": round(first_byte * 1000),
                 "confirm_page_ms": round(confirm_ms),
                 "server_peak_rss_mb": peak_rss_mb(server.pid),
+                "server_and_workers_peak_rss_mb": round(sampler.peak_total_kb / 1024),
+                "server_processes": len(sampler.peaks),
             }
     finally:
         server.terminate()

@@ -137,18 +137,19 @@ def _status(pid):
 
 
 class MemorySampler(threading.Thread):
-    """Peak RSS (and its private part) of this process and every descendant, sampled from /proc."""
+    """Peak RSS (and its private part) of this process (or ``root``) and every descendant, sampled from /proc."""
 
-    def __init__(self, interval=0.5):
+    def __init__(self, interval=0.5, root=None):
         super().__init__(daemon=True)
         self.interval = interval
+        self.root = root or os.getpid()
         self.peaks = {}  # pid -> {"rss", "private", "role"}
         self.peak_total_kb = 0
         self.stopped = threading.Event()
 
     def _tree(self):
         """{pid: status} of this process and its descendants (from /proc/PID/task/TID/children, not all of /proc)."""
-        found, todo = {}, [os.getpid()]
+        found, todo = {}, [self.root]
         while todo:
             pid = todo.pop()
             found[pid] = _status(pid)
@@ -170,7 +171,7 @@ class MemorySampler(threading.Thread):
             for pid, status in tree.items():
                 if not status:
                     continue
-                peak = self.peaks.setdefault(pid, {"rss": 0, "private": 0, "role": "main" if pid == os.getpid() else "child"})
+                peak = self.peaks.setdefault(pid, {"rss": 0, "private": 0, "role": "main" if pid == self.root else "child"})
                 peak["rss"] = max(peak["rss"], status["rss"])
                 peak["private"] = max(peak["private"], status["private"])
 
