@@ -56,3 +56,20 @@ def test_a_real_day_keeps_different_events_apart_and_republications_together(db)
     # The demo samples (a channel's report and an aggregator's rewrite) are still one story among real news.
     samples = [Article.objects.get(import_file__name__endswith=path.name) for path in DEMO_SAMPLES]
     assert samples[0].story_id is not None and samples[0].story_id == samples[1].story_id
+
+
+def test_signatures_are_datasketchs_own_so_earlier_imports_stored_ones_still_match():
+    """Triples are hashed in one pass, not datasketch's call per triple: the signature must not change."""
+    from datasketch import MinHash
+
+    from articles.importing.stories import NUM_PERM, signature
+    from articles.text import content_stems
+
+    words = content_stems("أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة مئتي سرير " * 3)
+    triples = {f"{a} {b} {c}".encode("utf-8") for a, b, c in zip(words, words[1:], words[2:])}
+    expected = MinHash(num_perm=NUM_PERM)
+    expected.update_batch(list(triples))
+    minhash, size = signature(words)
+    assert size == len(triples) > 10
+    assert list(minhash.hashvalues) == list(expected.hashvalues)
+    assert minhash.jaccard(expected) == 1.0

@@ -48,7 +48,9 @@ and Oman, whose words are the template's but for the country.
 import math
 from collections import Counter, OrderedDict
 from datetime import timedelta
+from hashlib import sha1
 
+import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from django.db.models import Max
 from haystack import connections
@@ -90,10 +92,18 @@ _TEMPLATE = MinHash(num_perm=NUM_PERM)
 
 
 def signature(words):
-    """(LeanMinHash of the word triples, number of triples)."""
+    """(LeanMinHash of the word triples, number of triples).
+
+    The triples are hashed as datasketch's default ``sha1_hash32`` hashes
+    them (the first four bytes of SHA-1, little-endian), so signatures stay
+    those stored by earlier imports, but the four bytes are read for all
+    triples at once instead of a Python call and a ``struct`` read each:
+    about half of signing an article.
+    """
     triples = {f"{a} {b} {c}".encode("utf-8") for a, b, c in zip(words, words[1:], words[2:])}
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    minhash.update_batch(list(triples))
+    hashes = np.frombuffer(b"".join([sha1(triple).digest()[:4] for triple in triples]), dtype="<u4").tolist()
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme, hashfunc=int)
+    minhash.update_batch(hashes)
     return LeanMinHash(minhash), len(triples)
 
 
