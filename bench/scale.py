@@ -165,7 +165,7 @@ class MemorySampler(threading.Thread):
         return found
 
     def run(self):
-        while not self.stopped.wait(self.interval):
+        while True:  # a sample at once, then every interval until stopped (a short run still has one)
             tree = self._tree()
             self.peak_total_kb = max(self.peak_total_kb, sum(s["rss"] for s in tree.values() if s))
             for pid, status in tree.items():
@@ -174,6 +174,8 @@ class MemorySampler(threading.Thread):
                 peak = self.peaks.setdefault(pid, {"rss": 0, "private": 0, "role": "main" if pid == self.root else "child"})
                 peak["rss"] = max(peak["rss"], status["rss"])
                 peak["private"] = max(peak["private"], status["private"])
+            if self.stopped.wait(self.interval):
+                return
 
     def stop(self):
         self.stopped.set()
