@@ -97,8 +97,8 @@ def signature(words):
     The triples are hashed as datasketch's default ``sha1_hash32`` hashes
     them (the first four bytes of SHA-1, little-endian), so signatures stay
     those stored by earlier imports, but the four bytes are read for all
-    triples at once instead of a Python call and a ``struct`` read each:
-    about half of signing an article.
+    triples at once instead of a Python call and a ``struct`` read each
+    (12% of signing a real article: 607 to 532 µs).
     """
     triples = {f"{a} {b} {c}".encode("utf-8") for a, b, c in zip(words, words[1:], words[2:])}
     hashes = np.frombuffer(b"".join([sha1(triple).digest()[:4] for triple in triples]), dtype="<u4").tolist()

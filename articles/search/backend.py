@@ -730,21 +730,22 @@ def stale_documents(searcher, documents):
     from articles.search.codec import fixed_column
     from articles.search.ranking import _leaf_readers
 
-    pks = np.array([doc[PK_COLUMN] for doc in documents if doc.get(PK_COLUMN, -1) >= 0], dtype=np.int64)
-    by_id = [doc[ID] for doc in documents if doc.get(PK_COLUMN, -1) < 0]
-    wanted_ids = {doc[ID] for doc in documents}
+    with_pk = [doc for doc in documents if doc.get(PK_COLUMN, -1) >= 0]
+    pks = np.array([doc[PK_COLUMN] for doc in with_pk], dtype=np.int64)
+    without_pk = [doc[ID] for doc in documents if doc.get(PK_COLUMN, -1) < 0]
+    every_id = [doc[ID] for doc in documents]
+    wanted_ids = set(every_id)
     stale = []
     for reader, offset in _leaf_readers(searcher):
-        count = reader.doc_count_all()
-        looked_up = by_id
-        if len(pks) and reader.has_column(PK_COLUMN):
-            column = fixed_column(reader.column_reader(PK_COLUMN, translate=False), count)
+        looked_up = without_pk
+        if with_pk and reader.has_column(PK_COLUMN):
+            column = fixed_column(reader.column_reader(PK_COLUMN, translate=False), reader.doc_count_all())
             for docnum in np.flatnonzero(np.isin(column, pks)).tolist():
                 # Another model's document may share the pk: its ID tells.
                 if not reader.is_deleted(docnum) and reader.stored_fields(docnum).get(ID) in wanted_ids:
                     stale.append(offset + docnum)
-        elif len(pks):
-            looked_up = by_id + [doc[ID] for doc in documents if doc.get(PK_COLUMN, -1) >= 0]
+        elif with_pk:
+            looked_up = every_id
         for identifier in looked_up:
             if (ID, identifier) in reader:
                 try:
