@@ -419,7 +419,9 @@ def _parallel_slices(job, hits, processes):
             start = next(starts, None)
             if start is None:
                 return
-            pending.append([start, pool.submit(_write_slice, start, hits[start:start + EXPORT_SLICE_ROWS])])
+            entry = [start, None]  # queued before it is submitted: a pool that breaks on submit loses no slice
+            pending.append(entry)
+            entry[1] = pool.submit(_write_slice, start, hits[start:start + EXPORT_SLICE_ROWS])
 
     # The first worker's start waits for the fork server to set Django up:
     # asked for from a thread, while this process writes the first slices.
@@ -452,7 +454,7 @@ def _parallel_slices(job, hits, processes):
         for process in list((pool._processes or {}).values()):
             process.kill()
         for entry in pending:
-            yield entry[1] if not isinstance(entry[1], Future) else here(entry[0])
+            yield entry[1] if isinstance(entry[1], tuple) else here(entry[0])
         for start in starts:
             yield here(start)
     finally:
