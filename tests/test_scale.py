@@ -246,6 +246,7 @@ def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monk
 
     monkeypatch.setattr(indexing, "COMMIT_EVERY", 10)
     monkeypatch.setattr(indexing, "LOAD_BATCH", 10)
+    monkeypatch.setattr(indexing, "INDEX_LAG_COMMITS", 5)  # room for two batches of 20 beside a commit of 10
     commit = HeldCommit(monkeypatch, enough=lambda saved: len(saved) >= 2)  # two more batches
     stages = []
     # Batches of 20 are written in chunks of 10: a commit starts between two chunks.
@@ -261,16 +262,26 @@ def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monk
     assert search_articles("خبر", highlight=False).total == 60
 
 
-def test_a_commit_slower_than_saving_a_commits_worth_does_not_stop_the_import(db, tmp_path, monkeypatch):
-    """While a background commit runs, the import saves up to PENDING_COMMITS_MAX commits' worth of
-    records before it waits; what waited is then indexed a few chunks per saved batch."""
+def test_while_a_commit_runs_the_import_saves_half_a_commits_worth_then_waits(db, tmp_path, monkeypatch):
+    """While a background commit runs, the import saves up to INDEX_LAG_COMMITS commits' worth of
+    records, then waits for it, so the index never falls far behind the import's progress; what
+    waited is then indexed a few chunks per saved batch, and everything is indexed at the end."""
     from articles.search import indexing
 
-    monkeypatch.setattr(indexing, "COMMIT_EVERY", 10)
-    monkeypatch.setattr(indexing, "LOAD_BATCH", 10)
-    commit = HeldCommit(monkeypatch, enough=lambda saved: sum(saved) >= 30, first_background_only=True)
-    job = import_records(tmp_path, "a.jsonl", records(80), batch_size=10, on_records=commit.on_records)
-    assert sum(commit.saved) >= 30  # three commits' worth saved while the first one ran
+    monkeypatch.setattr(indexing, "COMMIT_EVERY", 20)
+    monkeypatch.setattr(indexing, "LOAD_BATCH", 5)
+    saved_when_waiting = []
+
+    def on_stage(stage):
+        if stage == "waiting for the index commit to finish":
+            saved_when_waiting.append(Article.objects.count())
+
+    # The first commit (of 20) is held until the import waits for it (or 10 s).
+    commit = HeldCommit(monkeypatch, enough=lambda saved: bool(saved_when_waiting), first_background_only=True)
+    job = import_records(tmp_path, "a.jsonl", records(80), batch_size=5, on_records=commit.on_records,
+                         on_stage=on_stage)
+    # 20 in the commit, then 10 more (half a commit) saved beside it before the import waited.
+    assert saved_when_waiting[0] == 30
     assert ImportJob.objects.get(pk=job.pk).imported == 80
     assert not Article.objects.filter(index_pending=True).exists()
     assert search_articles("خبر", highlight=False).total == 80
