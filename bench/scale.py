@@ -23,6 +23,8 @@ the import pipeline (what ``import_articles`` runs). Prints, as JSON lines:
     python bench/scale.py --size 100000 [--work-dir DIR] [--seed 13] [--skip-raw] [--skip-exports]
 
 ``--size 31030 --real`` imports the real zips instead (the issue's "real 31k").
+``--keep-raw`` keeps raw Whoosh's index (a few GB at 310k) for the next run with
+``--reuse --keep-raw``, which then only times its queries.
 ``--rebuild`` ends with ``manage.py rebuild_index`` on the archive: its time and the
 peak memory of its processes.
 """
@@ -290,18 +292,25 @@ def first_call(query):
     print(json.dumps({"backend_ms": backend_ms, "server_start_ms": start_ms, "page_ms": page_ms}))
 
 
-def raw_whoosh(paths, work_dir, repeat):
+def raw_whoosh(paths, work_dir, repeat, keep=False):
+    """Raw Whoosh's indexing figures and query times; ``keep``: leave its index in the work
+    folder, and time the queries on the one left there by an earlier run instead of building."""
+    from whoosh import index
     from whoosh.qparser import OrGroup, QueryParser
 
     from whoosh_baseline import build_index, time_queries
 
     index_dir = work_dir / "whoosh_raw_index"
-    shutil.rmtree(index_dir, ignore_errors=True)
-    cpu = cpu_seconds()
-    ix, figures = build_index(corpus_texts(paths), index_dir)
-    cpu = cpu_seconds() - cpu
-    yield {"whoosh": "raw, defaults", **figures, "cpu_s": round(cpu, 1),
-           "articles_per_cpu_s": round(figures["articles"] / cpu, 1)}
+    if keep and index.exists_in(str(index_dir)):
+        ix = index.open_dir(str(index_dir))
+        yield {"whoosh": "raw, defaults, built by an earlier run", "articles": ix.doc_count()}
+    else:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        cpu = cpu_seconds()
+        ix, figures = build_index(corpus_texts(paths), index_dir)
+        cpu = cpu_seconds() - cpu
+        yield {"whoosh": "raw, defaults", **figures, "cpu_s": round(cpu, 1),
+               "articles_per_cpu_s": round(figures["articles"] / cpu, 1)}
     parsers = {"AND": QueryParser("text", ix.schema), "OR": QueryParser("text", ix.schema, group=OrGroup)}
     with ix.searcher() as searcher:
         started = time.perf_counter()
@@ -311,11 +320,12 @@ def raw_whoosh(paths, work_dir, repeat):
             for grouping, parser in parsers.items():
                 yield {"whoosh": "raw", "queries": label, "grouping": grouping, **time_queries(searcher, parser, texts * repeat)}
     ix.close()
-    shutil.rmtree(index_dir, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(index_dir, ignore_errors=True)
 
 
-def raw_whoosh_rows(paths, work_dir, repeat):
-    return list(raw_whoosh(paths, work_dir, repeat))
+def raw_whoosh_rows(paths, work_dir, repeat, keep):
+    return list(raw_whoosh(paths, work_dir, repeat, keep))
 
 
 def in_child(function, *args):
@@ -335,6 +345,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--port", type=int, default=8500)
     parser.add_argument("--skip-raw", action="store_true", help="no raw Whoosh comparison")
+    parser.add_argument("--keep-raw", action="store_true",
+                        help="keep raw Whoosh's index in the work folder; reuse one kept by an earlier run")
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--no-optimise", action="store_true", help="measure pages on the segments the import left")
     parser.add_argument("--reuse", action="store_true", help="measure an archive imported by an earlier run")
@@ -364,7 +376,7 @@ def main():
                           "corpus_mb": folder_mb(work_dir / "corpus"), "build_s": round(time.perf_counter() - started, 1)}),
               flush=True)
     if not args.skip_raw:
-        for row in in_child(raw_whoosh_rows, paths, work_dir, args.repeat):
+        for row in in_child(raw_whoosh_rows, paths, work_dir, args.repeat, args.keep_raw):
             print(json.dumps(row, ensure_ascii=False), flush=True)
 
     archive = work_dir / "archive"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from articles.text import normalise, normalise_with_offsets, stem, tokenise
+from articles.text import content_stems, normalise, normalise_with_offsets, stem, tokenise
 
 NORMALISATION_CASES = [
     # harakat, shadda, sukun, tanween
@@ -130,3 +130,70 @@ def test_it_maps_normalised_text_back_to_the_original():
     start = normalised.index("13")
     assert text[offsets[start]:offsets[start + 2]] == "١٣"
     assert text[offsets[0]:offsets[normalised.index(" ")]] == "الأمريكيّة"
+
+
+def _translated(text):
+    """What normalise and tokenise give by ``str.translate`` (their way for short texts)."""
+    from articles.text import _FOLD_TABLE, WORD_RE
+
+    folded = text.translate(_FOLD_TABLE)
+    return folded, WORD_RE.findall(folded)
+
+
+def test_long_texts_fold_and_split_as_short_ones_do_for_every_character():
+    """Long texts go through code point tables; every character of the BMP (marks, ligatures,
+    digits of every script, spaces, punctuation, surrogates, underscores) gives what
+    ``str.translate`` and the word pattern give."""
+    from articles.text import _TOKEN, _folded_codes
+
+    by_tables = 0
+    for code in range(0x10000):
+        char = chr(code)
+        # The character between Arabic letters, glued to them, and beside an underscore.
+        text = f"بأس{char}ة {char}مُحَمَّد_{char} " * 4
+        assert (normalise(text), tokenise(text)) == _translated(text), hex(code)
+        by_tables += _folded_codes(text, _TOKEN) is not None
+    assert by_tables > 60_000  # all but the few that fold to several characters
+
+
+@pytest.mark.parametrize("text", [
+    "ﻻ يوجد " * 20,  # a ligature that folds to two letters
+    "نص فيه 😀 رمز " * 10,  # beyond the BMP
+    "الرياضة " * 8 + "\ud800" + " خارج" * 10,  # a lone surrogate
+    "ـ" * 100,  # tatweel only: every character dropped
+    "abc_def ١٢٣ " * 10,
+])
+def test_long_texts_with_characters_the_tables_cannot_fold_read_the_same(text):
+    assert (normalise(text), tokenise(text)) == _translated(text)
+
+
+def test_real_bodies_fold_and_split_as_before():
+    import json
+    import zipfile
+
+    from bench.corpus import SHARED_DIR
+
+    zips = sorted((SHARED_DIR / "data" / "saudinewsnet").glob("*.zip"))
+    if not zips:
+        pytest.skip("the SaudiNewsNet corpus is not on this machine")
+    with zipfile.ZipFile(zips[0]) as archive:
+        articles = json.loads(archive.read(archive.namelist()[0]))
+    for article in articles[:300]:
+        for text in (article["content"], article["title"]):
+            assert (normalise(text), tokenise(text)) == _translated(text)
+
+
+def test_stems_read_from_the_known_stems_dict_equal_stem_and_the_dict_stays_bounded(monkeypatch):
+    from articles import text
+    from articles.search.analysis import stem_words
+
+    monkeypatch.setattr(text, "_KNOWN_STEMS", {})
+    monkeypatch.setattr(text, "KNOWN_STEMS_MAX", 50)
+    body = " ".join(f"والمعلمون{n} للقوات بالقوات في المعلمين{n}" for n in range(40))
+    words = tokenise(body)
+    assert content_stems(body) == [stem(word) for word in words if word not in text.STOPWORDS]
+    assert [s for _, s in stem_words(body)] == content_stems(body)
+    assert len(text._KNOWN_STEMS) <= 50 + len(set(words))
+    content_stems(body)
+    assert len(text._KNOWN_STEMS) <= 50 + len(set(words))
+    assert content_stems("") == []

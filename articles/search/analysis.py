@@ -16,7 +16,7 @@ from whoosh.analysis import Analyzer, Token
 from whoosh.fields import TEXT
 from whoosh.formats import Positions
 
-from articles.text import is_stopword, normalise, stem, strip_prefix, tokenise
+from articles.text import STOPWORDS, known_stems, normalise, stem_anew, strip_prefix, tokenise
 
 STEM_SUFFIX = "_stem"
 # A column (neither indexed nor stored) of each document's database pk as a
@@ -49,7 +49,9 @@ def surface_words(text):
 
 def stem_words(text):
     """(position, stem) for each non-stop word, positions as in surface_words."""
-    return [(pos, stem(word)) for pos, word in enumerate(surface_words(text)) if not is_stopword(word)]
+    known = known_stems()
+    return [(pos, known.get(word) or stem_anew(word)) for pos, word in enumerate(surface_words(text))
+            if word not in STOPWORDS]
 
 
 class _WordAnalyzer(Analyzer):
