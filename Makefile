@@ -103,11 +103,11 @@ opensearch: $(OPENSEARCH_LAUNCHER)
 opensearch-stop:
 	python3 opensearch/cluster.py stop
 
-# The search, contract, word-matching, costly-query, page (browser), export,
+# The search, contract, word-matching, re-scoring, costly-query, page (browser), export,
 # import and command tests again with every index on the cluster (start it
 # first with `make opensearch`); tests/test_opensearch.py runs in `make test`
 # whenever a cluster answers.
-OPENSEARCH_SUITE := tests/test_search.py tests/test_search_contract.py tests/test_word_matching.py \
+OPENSEARCH_SUITE := tests/test_search.py tests/test_search_contract.py tests/test_word_matching.py tests/test_rescoring.py \
 	tests/test_costly_queries.py tests/test_views.py tests/test_query.py tests/test_importing.py \
 	tests/test_exporting.py tests/test_export_views.py tests/test_commands.py tests/test_admin.py \
 	tests/browser/test_pages.py

@@ -30,6 +30,10 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     def prepare_category(self, article):
         return article.category or None
 
+    def indexed_text(self, article):
+        """What the text field indexes (templates/search/indexes/articles/article_text.txt), without a template."""
+        return f"{article.title}\n{article.body}"
+
     def highlight_text(self, article):
         """The text snippets are cut from: the article as written."""
         return article.body

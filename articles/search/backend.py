@@ -503,6 +503,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
                 fieldname=self.content_field_name,
                 excluded=excluded,
                 expansions=expansions,
+                texts=lambda docnums: self._indexed_texts(stats.searcher, docnums),
             )
             as_written = ranking.as_written
             written_query = ranking.written_query
@@ -530,6 +531,14 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
             return []
         raw = searcher.search(wq.Every(), limit=limit, filter=set(docnums.tolist()), sortedby=sortedby, reverse=reverse)
         return [(raw.docnum(i), 0.0) for i in range(raw.scored_length())]
+
+    def _indexed_texts(self, searcher, docnums):
+        """The text each of ``docnums`` was indexed with, read from the database."""
+        keys = []
+        for docnum in np.asarray(docnums).tolist():
+            stored = searcher.stored_fields(docnum)
+            keys.append((stored.get(DJANGO_CT), stored.get(DJANGO_ID)))
+        return indexed_texts(self.connection_alias, keys)
 
     def _results(self, searcher, page, result_class, highlight, terms):
         result_class = result_class or SearchResult
@@ -631,6 +640,23 @@ class OrphanSafeMpWriter(MpWriter):
         finally:
             gc.unfreeze()
         return task
+
+
+def indexed_texts(connection_alias, keys):
+    """The text each of ``keys`` ((model label "app.model", pk)) is indexed with: its search index's
+    ``indexed_text``, else its document field as prepared; "" for an object that is gone."""
+    from haystack import connections
+    from haystack.utils.app_loading import haystack_get_model
+
+    unified_index = connections[connection_alias].get_unified_index()
+    texts = {}
+    for model_ct in {ct for ct, _ in keys if ct}:
+        index = unified_index.get_index(haystack_get_model(*model_ct.split(".")))
+        text_of = getattr(index, "indexed_text", None) or index.fields[index.get_content_field()].prepare
+        wanted = [pk for ct, pk in keys if ct == model_ct]
+        for obj in index.read_queryset().filter(pk__in=wanted):
+            texts[(model_ct, str(obj.pk))] = text_of(obj) or ""
+    return [texts.get((ct, str(pk)), "") for ct, pk in keys]
 
 
 def attach_objects(connection_alias, rows, highlight, terms):

@@ -32,7 +32,7 @@ from haystack.constants import DJANGO_CT, DJANGO_ID
 from haystack.exceptions import SearchBackendError
 
 from articles.search.analysis import STEM_SUFFIX
-from articles.search.backend import ArabicSearchQuery, SearchPlan, attach_objects
+from articles.search.backend import ArabicSearchQuery, SearchPlan, attach_objects, indexed_texts
 from articles.search.highlight import HighlightTerms
 from articles.search.opensearch_generic import (
     READ_PREFERENCE, SCORE_TIEBREAK, generic_more_like_this, generic_search, sort_clause,
@@ -42,6 +42,7 @@ from articles.search.opensearch_plan import PlanQueries, _bool
 from articles.search.opensearch_stats import TermStatistics, cluster_stats
 from articles.search.query import content_groups
 from articles.search.ranking import all_words_first, day_histogram
+from articles.search.rescoring import RESCORE_DEPTH, rescore_hits, search_words
 
 PAGE_SIZE_FOR_EXPORTS = 5000
 FACET_SIZE = 10_000
@@ -139,8 +140,15 @@ class ArabicOpenSearchBackend(IndexWrites, PlanQueries, OpenSearchSearchBackend)
             body["post_filter"] = _bool(filter=every_filter)
         if aggregations:
             body["aggs"] = aggregations
+        rescore = ranked and _rescored(parsed) and start_offset < RESCORE_DEPTH
         if ranked and _all_words_first(parsed, complete):
             raw, hits = self._complete_first(body, complete, start_offset, end_offset)
+        elif rescore:
+            # The page is cut from the re-scored first hits (rescoring.py).
+            body.update({"from": 0, "size": max(end_offset, RESCORE_DEPTH)})
+            body["_source"] = [DJANGO_CT, DJANGO_ID]
+            raw = self._search(body, ranked)
+            hits = self._rescore(parsed, raw["hits"]["hits"])[start_offset:end_offset]
         else:
             raw = self._search(body, ranked)
             hits = raw["hits"]["hits"]
@@ -169,6 +177,18 @@ class ArabicOpenSearchBackend(IndexWrites, PlanQueries, OpenSearchSearchBackend)
                 for name in facets or ()
             },
         }
+
+    def _rescore(self, parsed, hits):
+        """``hits`` with their first ``RESCORE_DEPTH`` in their re-scored order and scores."""
+        head = hits[:RESCORE_DEPTH]
+        keys = [(hit["_source"][DJANGO_CT], hit["_source"][DJANGO_ID]) for hit in head]
+        order = self._rescored_order(parsed, keys, [hit["_score"] or 0.0 for hit in head])
+        return [dict(head[i], _score=score) for i, score in order] + hits[RESCORE_DEPTH:]
+
+    def _rescored_order(self, parsed, keys, scores):
+        """[(position, new score)] of the first hits, ((model label, pk) ``keys``, BM25 ``scores``), re-scored."""
+        return rescore_hits(search_words(content_groups(parsed)), list(enumerate(scores)),
+                            lambda positions: indexed_texts(self.connection_alias, [keys[i] for i in positions]))
 
     def _complete_first(self, body, complete, start, end):
         """(counts and aggregations, page) when articles with every word come first.
@@ -222,6 +242,13 @@ class ArabicOpenSearchBackend(IndexWrites, PlanQueries, OpenSearchSearchBackend)
         found = []
         for query in queries:
             found.extend(self._every_hit(_bool(must=[query], filter=every_filter), sort_clause(self, sort_by), ranked))
+        if ranked and _rescored(parsed) and found:
+            from articles.models import Article  # every hit handed out here is an article's
+
+            head = found[:RESCORE_DEPTH]
+            order = self._rescored_order(parsed, [(Article._meta.label_lower, pk) for pk, _ in head],
+                                         [score for _, score in head])
+            found = [(head[i][0], score) for i, score in order] + found[RESCORE_DEPTH:]
         return found
 
     def _every_hit(self, query, sort, scored):
@@ -294,6 +321,11 @@ class ArabicOpenSearchBackend(IndexWrites, PlanQueries, OpenSearchSearchBackend)
 def _all_words_first(parsed, complete):
     """Whether articles with every word rank first (``ranking.all_words_first``: short searches only)."""
     return complete is not None and all_words_first(len(content_groups(parsed)))
+
+
+def _rescored(parsed):
+    """Whether a search's first hits are re-scored (rescoring.py): searches ranked by BM25 alone."""
+    return parsed is not None and not all_words_first(len(content_groups(parsed)))
 
 
 def _value_counts(buckets):

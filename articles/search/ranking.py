@@ -33,6 +33,7 @@ from articles.search.codec import fixed_column
 from articles.search.docsets import read_postings
 from articles.search.expansion import StemMatch
 from articles.search.query import clause_query
+from articles.search.rescoring import RESCORE_DEPTH, rescore_hits, search_words
 from articles.text import is_stopword, stem_readings
 
 K1 = 1.2
@@ -424,12 +425,33 @@ class Ranking:
     written_query: np.ndarray = None  # the same before ``allowed``
     scores: np.ndarray = None  # every document's score
     first: np.ndarray = None  # the matches ranked before the others (all words, in a short search)
+    # A long search's words and ``texts(docnums)``, to re-score its first hits by (rescoring.py).
+    rescore: tuple = None
+    _rescored: Hits = None
 
     @property
     def total(self):
         return int(self.matched.sum())
 
     def best(self, limit):
+        """The first ``limit`` hits in page order: by score, the first ``RESCORE_DEPTH`` of a long
+        search by their re-scored score (rescoring.py)."""
+        if self.rescore is None or limit <= 0:
+            return self._by_score(limit)
+        head = self._rescored_head()
+        if limit <= len(head):
+            return Hits(head.ids[:limit], head.scores[:limit])
+        rest = self._by_score(limit)  # its first hits are the head's, in BM25's order
+        return Hits(np.concatenate([head.ids, rest.ids[len(head):]]),
+                    np.concatenate([head.scores, rest.scores[len(head):]]))
+
+    def _rescored_head(self):
+        if self._rescored is None:
+            words, texts = self.rescore
+            self._rescored = Hits.of(rescore_hits(words, self._by_score(RESCORE_DEPTH), texts))
+        return self._rescored
+
+    def _by_score(self, limit):
         """The first ``limit`` hits: ``first`` by score, then the other matches by score."""
         hits = _best(np.flatnonzero(self.first), self.scores, limit)
         if len(hits) < limit:
@@ -502,14 +524,16 @@ def _best(candidates, scores, limit):
     return candidates[np.lexsort((candidates, -scores[candidates]))][:limit]
 
 
-def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, expansions=None):
+def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, expansions=None, texts=None):
     """Score every article matching any of ``groups`` (tuples of clauses); the best ``limit`` first.
 
     For a search of up to ``ALL_WORDS_FIRST_UP_TO`` groups, articles matching
     every group come before all others. ``allowed`` and
     ``excluded`` are boolean masks (filters, -exclusions) or None.
     ``expansions`` ({word: expansion.WordExpansion}) add related forms and
-    spellings of single words, weighed lower.
+    spellings of single words, weighed lower. ``texts(docnums)`` gives the
+    indexed texts of documents: a longer search's first hits are re-scored
+    by the letters their words share with it (rescoring.py).
     """
     expansions = expansions or {}
     searcher = stats.searcher
@@ -558,5 +582,7 @@ def rank(stats, groups, limit, allowed=None, fieldname="text", excluded=None, ex
         as_written=written & matched, written_query=written & query_matched, scores=scores,
         first=complete if all_words_first(len(groups)) else matched,
     )
+    if texts is not None and not all_words_first(len(groups)):
+        ranking.rescore = (search_words(groups), texts)
     ranking.hits = ranking.best(limit)
     return ranking
