@@ -262,13 +262,13 @@ def test_an_import_goes_on_saving_records_while_a_commit_runs(db, tmp_path, monk
     assert search_articles("خبر", highlight=False).total == 60
 
 
-def test_while_a_commit_runs_the_import_saves_a_fifth_of_a_commits_worth_then_waits(db, tmp_path, monkeypatch):
+def test_while_a_commit_runs_the_import_saves_half_a_commits_worth_then_waits(db, tmp_path, monkeypatch):
     """While a background commit runs, the import saves up to INDEX_LAG_COMMITS commits' worth of
     records, then waits for it, so the index never falls far behind the import's progress; what
     waited is then indexed a few chunks per saved batch, and everything is indexed at the end."""
     from articles.search import indexing
 
-    monkeypatch.setattr(indexing, "COMMIT_EVERY", 50)
+    monkeypatch.setattr(indexing, "COMMIT_EVERY", 20)
     monkeypatch.setattr(indexing, "LOAD_BATCH", 5)
     saved_when_waiting = []
 
@@ -276,15 +276,15 @@ def test_while_a_commit_runs_the_import_saves_a_fifth_of_a_commits_worth_then_wa
         if stage == "waiting for the index commit to finish":
             saved_when_waiting.append(Article.objects.count())
 
-    # The first commit (of 50) is held until the import waits for it (or 10 s).
+    # The first commit (of 20) is held until the import waits for it (or 10 s).
     commit = HeldCommit(monkeypatch, enough=lambda saved: bool(saved_when_waiting), first_background_only=True)
-    job = import_records(tmp_path, "a.jsonl", records(120), batch_size=5, on_records=commit.on_records,
+    job = import_records(tmp_path, "a.jsonl", records(80), batch_size=5, on_records=commit.on_records,
                          on_stage=on_stage)
-    # 50 in the commit, then 10 more (a fifth of a commit) saved beside it before the import waited.
-    assert saved_when_waiting[0] == 60
-    assert ImportJob.objects.get(pk=job.pk).imported == 120
+    # 20 in the commit, then 10 more (half a commit) saved beside it before the import waited.
+    assert saved_when_waiting[0] == 30
+    assert ImportJob.objects.get(pk=job.pk).imported == 80
     assert not Article.objects.filter(index_pending=True).exists()
-    assert search_articles("خبر", highlight=False).total == 120
+    assert search_articles("خبر", highlight=False).total == 80
 
 
 def test_a_refused_record_of_a_file_that_ends_while_a_commit_runs_still_fails_alone(
