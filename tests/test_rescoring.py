@@ -102,3 +102,18 @@ def test_trigrams_score_shared_letters_and_leave_stop_words_out():
     assert scores[2] == 0 and scores[3] == 0  # nothing shared; stop words only
     assert trigram_scores("في من", texts) == [0.0] * 4
     assert trigram_scores("وظيفة", []) == []
+
+
+def test_in_a_long_search_the_word_as_written_still_outranks_a_different_word_sharing_its_letters(source):
+    """الرياضة shares five of الرياض's six trigrams; re-scoring must not lift sport above Riyadh."""
+    riyadh = index_texts(source, [
+        "حالة الطقس في الرياض اليوم: غبار وارتفاع في درجات الحرارة",
+        "توقعات الطقس في الرياض حتى نهاية الأسبوع",
+    ])
+    sport = index_texts(source, [
+        "الرياضة اليوم: الطقس الحار يؤجل مباريات الرياضة المدرسية، والرياضة الجامعية تنتظر",
+        "وزارة الرياضة تعلن جدول الرياضة اليوم بسبب الطقس",
+    ])
+    ranked = [r.object.pk for r in search_articles("حالة الطقس في الرياض اليوم", limit=10, highlight=False).results]
+    assert set(ranked[:2]) == {article.pk for article in riyadh}
+    assert {article.pk for article in sport} <= set(ranked)  # still found through الطقس and اليوم
