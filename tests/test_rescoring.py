@@ -7,7 +7,7 @@ import pytest
 
 from articles.models import Article, Source
 from articles.search.indexing import reindex_articles
-from articles.search.rescoring import trigram_scores
+from articles.search.rescoring import RESCORE_TEXT_CHARS, trigram_scores
 from articles.search.service import iter_search, search_articles
 
 # A question, the paragraph that answers it in other forms of its words
@@ -102,6 +102,9 @@ def test_trigrams_score_shared_letters_and_leave_stop_words_out():
     assert scores[2] == 0 and scores[3] == 0  # nothing shared; stop words only
     assert trigram_scores("في من", texts) == [0.0] * 4
     assert trigram_scores("وظيفة", []) == []
+    # A text is read up to RESCORE_TEXT_CHARS: a search's cost is bounded however long the articles.
+    padding = "كلمة " * (RESCORE_TEXT_CHARS // 5)
+    assert trigram_scores("يرتبط بوظيفتها", [padding + "يرتبط بوظيفتها", "يرتبط"])[0] == 0
 
 
 def test_in_a_long_search_the_word_as_written_still_outranks_a_different_word_sharing_its_letters(source):

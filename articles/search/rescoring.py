@@ -38,6 +38,9 @@ from articles.text import is_stopword, normalise, tokenise
 
 RESCORE_DEPTH = 30
 TRIGRAM_WEIGHT = 1.0
+# Each text is read up to here, so a search costs a bounded amount whatever
+# the archive holds (a news article is some 2,000 characters).
+RESCORE_TEXT_CHARS = 20_000
 GRAM = 3
 K1 = 1.2
 B = 0.75
@@ -70,7 +73,7 @@ def trigram_scores(query, texts):
         return [0.0] * len(texts)
     counted = []
     for text in texts:
-        marked, length = marked_words(text)
+        marked, length = marked_words(text[:RESCORE_TEXT_CHARS])
         counts = {}
         for gram in wanted:
             found = marked.count(gram)
