@@ -12,8 +12,9 @@ the import pipeline (what ``import_articles`` runs). Prints, as JSON lines:
 
 - the corpus written; raw Whoosh with its defaults (bench/whoosh_baseline.py)
   indexing the same texts and answering the same queries, in this run;
-- the import rate per 10% slice, the longest time no record was handled,
-  every index stage (commit, merge) with its duration, and the peak memory
+- the import rate per 10% slice, with the CPU per article each slice cost
+  the main process and the index writers (which side grows, if it slows
+  down), the longest time no record was handled, every index stage (commit, merge) with its duration, and the peak memory
   of every process of the import (the main one and the index writers it
   starts, sampled from /proc: RSS and the private part);
 - sizes on disk; the backend call and search_articles (bench/corpus.py),
@@ -138,6 +139,24 @@ def _status(pid):
     return {"rss": kb("VmRSS"), "private": kb("RssAnon"), "ppid": int(fields["PPid"])}
 
 
+def process_tree(root):
+    """The pids of ``root`` and its descendants (from /proc/PID/task/TID/children, not all of /proc)."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                todo.extend(int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+            except OSError:
+                pass
+    return found
+
+
 class MemorySampler(threading.Thread):
     """Peak RSS (and its private part) of this process (or ``root``) and every descendant, sampled from /proc."""
 
@@ -150,21 +169,7 @@ class MemorySampler(threading.Thread):
         self.stopped = threading.Event()
 
     def _tree(self):
-        """{pid: status} of this process and its descendants (from /proc/PID/task/TID/children, not all of /proc)."""
-        found, todo = {}, [self.root]
-        while todo:
-            pid = todo.pop()
-            found[pid] = _status(pid)
-            try:
-                tasks = os.listdir(f"/proc/{pid}/task")
-            except OSError:
-                continue
-            for task in tasks:
-                try:
-                    todo.extend(int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
-                except OSError:
-                    pass
-        return found
+        return {pid: _status(pid) for pid in process_tree(self.root)}
 
     def run(self):
         while True:  # a sample at once, then every interval until stopped (a short run still has one)
@@ -208,6 +213,7 @@ class ImportProgress:
         self.started = self.last = time.perf_counter()
         self.longest_pause = (0.0, 0)
         self.marks = [(0, self.started)]
+        self.cpu_marks = [process_tree_cpu()]  # (this process, its children) CPU seconds at each mark
         self.stages = []  # [stage, started, seconds]
 
     def on_records(self, count):
@@ -218,8 +224,14 @@ class ImportProgress:
         before, self.done = self.done, self.done + count
         if self.done * 10 // self.total > before * 10 // self.total:
             self.marks.append((self.done, now))
+            self.cpu_marks.append(process_tree_cpu())
+            count = self.done - self.marks[-2][0]
+            (main, children), (main_before, children_before) = self.cpu_marks[-1], self.cpu_marks[-2]
             print(json.dumps({"imported_records": self.done, "elapsed_s": round(now - self.started, 1),
-                              "slice_per_s": round((self.done - self.marks[-2][0]) / (now - self.marks[-2][1]), 1)}),
+                              "slice_per_s": round(count / (now - self.marks[-2][1]), 1),
+                              # Which side's work per article grows, if the import slows down.
+                              "slice_main_cpu_ms_per_article": round((main - main_before) * 1000 / count, 2),
+                              "slice_writers_cpu_ms_per_article": round((children - children_before) * 1000 / count, 2)}),
                   flush=True)
 
     def on_stage(self, stage):
@@ -239,6 +251,20 @@ class ImportProgress:
                 "last_slice_vs_first": round(slices[-1] / slices[0], 2) if len(slices) > 1 else None,
                 "longest_pause_s": round(self.longest_pause[0], 1), "longest_pause_at_record": self.longest_pause[1],
                 "longest_index_stage_s": slow}
+
+
+def process_tree_cpu():
+    """(CPU seconds of this process, of all its children: reaped ones and those still running)."""
+    times = os.times()
+    ticks = os.sysconf("SC_CLK_TCK")
+    running = 0.0
+    for pid in process_tree(os.getpid())[1:]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        running += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return times.user + times.system, times.children_user + times.children_system + running
 
 
 def cpu_seconds():
