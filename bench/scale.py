@@ -14,9 +14,10 @@ the import pipeline (what ``import_articles`` runs). Prints, as JSON lines:
   indexing the same texts and answering the same queries, in this run;
 - the import rate per 10% slice, with the CPU per article each slice cost
   the main process and the index writers (which side grows, if it slows
-  down), the longest time no record was handled, every index stage (commit, merge) with its duration, and the peak memory
-  of every process of the import (the main one and the index writers it
-  starts, sampled from /proc: RSS and the private part);
+  down), the longest time no record was handled, every index stage
+  (commit, merge) with its duration, and the peak memory of every process
+  of the import (the main one and the index writers it starts, sampled
+  from /proc: RSS and the private part);
 - sizes on disk; the backend call and search_articles (bench/corpus.py),
   warm, and the first call in a fresh process; the search page
   (bench/page.py); exports over HTTP (bench/export.py).
@@ -225,13 +226,13 @@ class ImportProgress:
         if self.done * 10 // self.total > before * 10 // self.total:
             self.marks.append((self.done, now))
             self.cpu_marks.append(process_tree_cpu())
-            count = self.done - self.marks[-2][0]
+            in_slice = self.done - self.marks[-2][0]
             (main, children), (main_before, children_before) = self.cpu_marks[-1], self.cpu_marks[-2]
             print(json.dumps({"imported_records": self.done, "elapsed_s": round(now - self.started, 1),
-                              "slice_per_s": round(count / (now - self.marks[-2][1]), 1),
+                              "slice_per_s": round(in_slice / (now - self.marks[-2][1]), 1),
                               # Which side's work per article grows, if the import slows down.
-                              "slice_main_cpu_ms_per_article": round((main - main_before) * 1000 / count, 2),
-                              "slice_writers_cpu_ms_per_article": round((children - children_before) * 1000 / count, 2)}),
+                              "slice_main_cpu_ms_per_article": round((main - main_before) * 1000 / in_slice, 2),
+                              "slice_writers_cpu_ms_per_article": round((children - children_before) * 1000 / in_slice, 2)}),
                   flush=True)
 
     def on_stage(self, stage):

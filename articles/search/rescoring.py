@@ -52,10 +52,15 @@ def word_grams(word):
     return [marked[i:i + GRAM] for i in range(max(len(marked) - GRAM + 1, 1))]
 
 
+def content_words(text):
+    """A text's normalised words, stop words left out."""
+    return [word for word in tokenise(normalise(text)) if not is_stopword(word)]
+
+
 def marked_words(text):
     """A text's words, stop words left out, each between edge marks ("_word_ _word_"), and how
     many trigrams they have (a word has as many as letters)."""
-    words = [word for word in tokenise(normalise(text)) if not is_stopword(word)]
+    words = content_words(text)
     if not words:
         return "", 0
     return "_" + "_ _".join(words) + "_", sum(map(len, words))
@@ -67,8 +72,7 @@ def trigram_scores(query, texts):
     A trigram's count in a text is its count in the marked words (``str.count``: a gram that
     overlaps itself, as in ييي, counts once per run; no gram spans two words, as none has a space).
     """
-    query_words, _ = marked_words(query)
-    wanted = {gram for word in query_words.split() for gram in word_grams(word[1:-1])}
+    wanted = {gram for word in content_words(query) for gram in word_grams(word)}
     if not wanted or not texts:
         return [0.0] * len(texts)
     counted = []
