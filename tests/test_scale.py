@@ -426,11 +426,14 @@ def test_the_page_histogram_counts_every_result_in_its_bars(db, tmp_path, editor
     assert sum(n for _, _, n in buckets) == outcome.total
 
 
-@pytest.mark.parametrize("limitmb", [0.05, 64])  # many temporary runs; none
-def test_the_grouped_posting_pool_writes_the_segment_whoosh_s_own_pool_writes(tmp_path, limitmb):
+@pytest.mark.parametrize("limitmb", [0.05, 64])  # many temporary runs, of many chunks each; none
+def test_the_grouped_posting_pool_writes_the_segment_whoosh_s_own_pool_writes(tmp_path, monkeypatch, limitmb):
     from whoosh import fields, index
 
+    from articles.search import pool
     from articles.search.pool import GroupedSegmentWriter
+
+    monkeypatch.setattr(pool, "RUN_CHUNK_WORDS", 3)
 
     schema = fields.Schema(id=fields.ID(stored=True), text=fields.TEXT(), title=fields.TEXT(phrase=False))
     rng = random.Random(5)
