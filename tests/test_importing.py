@@ -78,6 +78,24 @@ def test_the_samples_are_one_story_led_by_the_channel(demo_articles):
     assert channel.is_story_lead and not aggregator.is_story_lead
 
 
+@pytest.mark.parametrize("first", ["aggregator", "channel"])
+def test_a_story_s_lead_is_the_original_whichever_import_brings_it(db, tmp_path, first):
+    """The lead is chosen among the old lead and the newcomers: the channel's own report, imported after
+    the aggregator's rewrite already made a story with another copy, takes the lead from it."""
+    rewrite = next(path for path in DEMO_SAMPLES if "aggregator" in path.name)
+    report = next(path for path in DEMO_SAMPLES if "aggregator" not in path.name)
+    order = [rewrite, report] if first == "aggregator" else [report, rewrite]
+    copy = tmp_path / f"copy-{order[0].name}"  # a second copy of the first, told a little differently
+    copy.write_text(order[0].read_text(encoding="utf-8") + "\n(نسخة ثانية)", encoding="utf-8")
+    import_paths([order[0]], today=date(2026, 11, 21))
+    import_paths([copy], today=date(2026, 11, 21))
+    import_paths([order[1]], today=date(2026, 11, 21))
+    story = Story.objects.get()
+    assert story.articles.count() == 3
+    channel = Article.objects.get(import_file__name=str(report))
+    assert story.lead == channel and channel.is_story_lead
+
+
 def test_the_original_bytes_are_kept(demo_articles):
     for article in demo_articles.values():
         path = DEMO_DIR / Path(article.import_file.name).name

@@ -372,6 +372,38 @@ def test_stories_are_still_found_across_batches_and_imports_with_a_small_window(
     assert copy.story_id is not None and copy.story_id == original.story_id
 
 
+def test_a_word_set_s_rarity_is_the_sum_of_its_words_idf_as_counts_change(db, tmp_path, monkeypatch):
+    """Story grouping's weighted similarity sums IDF, log((N + 1) / (df + 1)) + 1, over a word set in one
+    pass from kept logarithms: the same sum word by word, with the index's counts and the import's
+    own, after every article the import adds, and after the kept counts are dropped for memory."""
+    import math
+
+    import_records(tmp_path, "a.jsonl", records(30, seed=3), batch_size=10)
+    monkeypatch.setattr(stories, "MIN_DOCUMENTS_FOR_IDF", 10)
+    frequencies = stories.DocumentFrequencies()
+    field = frequencies.field
+    assert frequencies.indexed == 30
+
+    def expected(words):
+        total = frequencies.indexed + frequencies.added_docs
+        return sum(math.log((total + 1) / (frequencies.searcher.doc_frequency(field, w) + frequencies.added[w] + 1)) + 1
+                   for w in words)
+
+    indexed_words = [w.decode() for w in frequencies.searcher.lexicon(field)]
+    common = max(indexed_words, key=lambda w: frequencies.searcher.doc_frequency(field, w))
+    rare = min(indexed_words, key=lambda w: frequencies.searcher.doc_frequency(field, w))
+    words = {common, rare, "كلمةجديدة"}
+    assert frequencies.weight({rare}) > frequencies.weight({common})
+    assert frequencies.weight(words) == pytest.approx(expected(words), rel=1e-12)
+    for added in ({"كلمةجديدة", common}, {"كلمةجديدة"}, {rare, "اخرى"}):
+        frequencies.add(added)
+        assert frequencies.weight(words) == pytest.approx(expected(words), rel=1e-12)
+    monkeypatch.setattr(stories, "FREQUENCY_CACHE", 2)  # kept counts dropped and read again
+    assert frequencies.weight(words | {"اخرى"}) == pytest.approx(expected(words | {"اخرى"}), rel=1e-12)
+    monkeypatch.setattr(stories, "MIN_DOCUMENTS_FOR_IDF", 1000)  # too few articles: every word weighs 1
+    assert frequencies.weight(words) == 3.0
+
+
 # Columns read whole -----------------------------------------------------------
 
 
