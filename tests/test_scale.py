@@ -467,17 +467,19 @@ def test_the_grouped_posting_pool_writes_the_segment_whoosh_s_own_pool_writes(tm
 
     monkeypatch.setattr(pool, "RUN_CHUNK_WORDS", 3)
 
-    schema = fields.Schema(id=fields.ID(stored=True), text=fields.TEXT(), title=fields.TEXT(phrase=False))
+    schema = fields.Schema(id=fields.ID(stored=True), text=fields.TEXT(), title=fields.TEXT(phrase=False, field_boost=2.0),
+                           day=fields.NUMERIC(stored=True, sortable=True))
     rng = random.Random(5)
     documents = [(" ".join(rng.choice(WORDS) for _ in range(60)), " ".join(rng.sample(WORDS, 4))) for _ in range(300)]
 
-    def postings(writer_class):
+    def written(writer_class):
+        """Every posting, each document's stored fields, field lengths and column value."""
         folder = tmp_path / writer_class.__name__
         folder.mkdir()
         ix = index.create_in(str(folder), schema)
         writer = writer_class(ix, limitmb=limitmb)
         for n, (text, title) in enumerate(documents):
-            writer.add_document(id=str(n), text=text, title=title)
+            writer.add_document(id=str(n), text=text, title=title, day=n % 7, _boost=1 + n % 3)
         writer.commit()
         found = {}
         with ix.reader() as reader:
@@ -487,11 +489,15 @@ def test_the_grouped_posting_pool_writes_the_segment_whoosh_s_own_pool_writes(tm
                 while matcher.is_active():
                     found[fieldname, word].append((matcher.id(), matcher.weight(), matcher.value()))
                     matcher.next()
-        return found
+            days = reader.column_reader("day")
+            per_document = [(reader.stored_fields(n), reader.doc_field_length(n, "text"),
+                             reader.doc_field_length(n, "title"), days[n]) for n in range(reader.doc_count_all())]
+        return found, per_document
 
-    ours = postings(GroupedSegmentWriter)
-    assert ours == postings(SegmentWriter)
+    ours, our_documents = written(GroupedSegmentWriter)
+    assert (ours, our_documents) == written(SegmentWriter)
     assert len(ours) > 20 and sum(len(p) for p in ours.values()) > 300 * 20
+    assert our_documents[5] == ({"id": "5", "day": 5}, 60, 4, 5)
 
 
 def _segment_files(ix):

@@ -29,6 +29,7 @@ import ctypes
 import dataclasses
 import gc
 import os
+import pickle
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ from articles.search.expansion import expand_query
 from articles.search.prefixes import bind_prefixes
 from articles.search.highlight import HighlightTerms, snippet
 from articles.search.merging import bounded_merge, optimise
-from articles.search.pool import GroupedSegmentWriter, use_grouped_pool
+from articles.search.pool import GroupedSegmentWriter, add_document as add_grouped_document, use_grouped_pool
 from articles.search.query import clause_query, content_groups, parse_query
 from articles.search.ranking import Hits, SearcherStats, rank
 
@@ -602,8 +603,16 @@ class OrphanSafeSubWriter(SubWriterTask):
         self.parent_pid = os.getpid()
 
     def _process_file(self, filename, doc_count):
-        use_grouped_pool(self.writer)  # the child's writer, made by Whoosh's run()
-        super()._process_file(filename, doc_count)
+        """Whoosh's, with the grouped pool and its ``add_document`` for the child's writer (made by ``run``)."""
+        writer = self.writer
+        use_grouped_pool(writer)
+        tempstorage = writer.temp_storage()
+        with tempstorage.open_file(filename).raw_file() as job:
+            for _ in range(doc_count):
+                code, fields = pickle.load(job)
+                assert code == 0  # Whoosh's job files hold add_document calls only
+                add_grouped_document(writer, fields)
+        tempstorage.delete_file(filename)
 
     def run(self):
         _die_with_parent(self.parent_pid)

@@ -37,27 +37,43 @@ _CHUNK_LENGTH_BYTES = 8
 class GroupedPostingPool(PostingPool):
     def __init__(self, tempstore, segment, limitmb=128, **kwargs):
         super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
-        self.groups = {}  # (field, word bytes) -> [(document, weight, value bytes), ...]
+        self.words = {}  # field -> {word bytes: [(document, weight, value bytes), ...]}
 
     def add(self, item):
         fieldname, tbytes, docnum, weight, vbytes = item
-        key = (fieldname, tbytes)
-        group = self.groups.get(key)
-        if group is None:
-            group = self.groups[key] = []
+        self.add_field(fieldname, docnum, ((tbytes, 0, weight, vbytes),), 1.0, False)
+
+    def add_field(self, fieldname, docnum, items, boost, scorable):
+        """A document's postings in one field (``field.index``'s (word, frequency, weight, value)
+        items), weights times ``boost``; returns the field's length (0 unless ``scorable``).
+        ``GroupedSegmentWriter.add_document`` calls it once per field, where Whoosh's writer
+        calls ``add`` with a tuple per posting (some 600 an article)."""
+        words = self.words.get(fieldname)
+        if words is None:
+            words = self.words[fieldname] = {}
             self.fieldnames.add(fieldname)
-            self.currentsize += WORD_BYTES + len(tbytes)
-        group.append((docnum, weight, vbytes))
-        self.currentsize += POSTING_BYTES + (len(vbytes) if vbytes else 0)
+        length = size = 0
+        for tbytes, freq, weight, vbytes in items:
+            length += freq
+            group = words.get(tbytes)
+            if group is None:
+                group = words[tbytes] = []
+                size += WORD_BYTES + len(tbytes)
+            group.append((docnum, weight * boost, vbytes))
+            size += POSTING_BYTES + (len(vbytes) if vbytes else 0)
+        self.currentsize += size
         if self.currentsize > self.limit:
             self.save()
+        return length if scorable else 0
 
     def _sorted_groups(self):
-        for key in sorted(self.groups):
-            yield key, self.groups[key]
+        for fieldname in sorted(self.words):
+            words = self.words[fieldname]
+            for tbytes in sorted(words):
+                yield (fieldname, tbytes), words[tbytes]
 
     def save(self):
-        if not self.groups:
+        if not self.words:
             return
         path, handle = self._new_run()
         with handle:
@@ -67,7 +83,7 @@ class GroupedPostingPool(PostingPool):
                 handle.write(len(chunk).to_bytes(_CHUNK_LENGTH_BYTES, "little"))
                 handle.write(chunk)
         self.runs.append(path)
-        self.groups = {}
+        self.words = {}
         self.currentsize = 0
 
     def _read_groups(self, path):
@@ -83,7 +99,7 @@ class GroupedPostingPool(PostingPool):
         self.runs = []
         # Runs were written in document order: for one word, earlier runs hold earlier documents.
         yield from merge_word_groups(sources)
-        self.groups = {}
+        self.words = {}
 
     def items(self, maxfiles=None):
         """Every posting as Whoosh's pool gives it: sorted by field, word, then document."""
@@ -104,7 +120,7 @@ class GroupedPostingPool(PostingPool):
             except OSError:
                 pass
         self.runs = []
-        self.groups = {}
+        self.words = {}
 
 
 class GroupedPostings:
@@ -136,9 +152,53 @@ def use_grouped_pool(writer):
     writer.pool = GroupedPostingPool(writer._tempstorage, writer.newsegment, limitmb=old.limit / (1024 * 1024))
 
 
+def add_document(writer, fields):
+    """Whoosh 2.7's ``SegmentWriter.add_document``, each field's postings handed to the grouped
+    pool at once (``GroupedPostingPool.add_field``): the writer's other work is Whoosh's, step for step."""
+    writer._check_state()
+    perdocwriter = writer.perdocwriter
+    schema = writer.schema
+    docnum = writer.docnum
+    pool = writer.pool
+    docboost = writer._doc_boost(fields)
+    fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+    writer._check_fields(schema, fieldnames)
+
+    perdocwriter.start_doc(docnum)
+    for fieldname in fieldnames:
+        value = fields.get(fieldname)
+        if value is None:
+            continue
+        field = schema[fieldname]
+        length = 0
+        if field.indexed:
+            fieldboost = writer._field_boost(fields, fieldname, docboost)
+            length = pool.add_field(fieldname, docnum, field.index(value), fieldboost, field.scorable)
+        if field.separate_spelling():
+            spellfield = field.spelling_fieldname(fieldname)
+            for word in field.spellable_words(value):
+                pool.add((spellfield, word.encode("utf-8"), 0, 1, None))
+        vformat = field.vector
+        if vformat:
+            vitems = vformat.word_values(value, field.analyzer, mode="index")
+            vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+            perdocwriter.add_vector_items(fieldname, field, vitems)
+        customval = fields.get("_stored_%s" % fieldname, value)
+        perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+        column = field.column_type
+        if column and customval is not None:
+            perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    perdocwriter.finish_doc()
+    writer._added = True
+    writer.docnum += 1
+
+
 class GroupedSegmentWriter(SegmentWriter):
     """Whoosh's segment writer with the grouped pool."""
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
         use_grouped_pool(self)
+
+    def add_document(self, **fields):
+        add_document(self, fields)
