@@ -116,15 +116,23 @@ _FOUND_ONCE = {}
 _FOUND_ONCE_LIMIT = 100_000
 
 
+# A posting's weight (its frequency) as one shared float per frequency, not
+# a new float per posting: the writer's pool holds them all until its commit.
+_WEIGHTS = tuple(float(n) for n in range(256))
+
+
 def _postings(field, positioned_words):
     poses = defaultdict(list)
     for pos, word in positioned_words:
         poses[word].append(pos)
     encode = field.format.encode
     boost = field.format.field_boost
+    weights = _WEIGHTS if boost == 1 else tuple(n * boost for n in range(len(_WEIGHTS)))
+    most = len(weights)
     once = _FOUND_ONCE if type(field.format) is Positions else None
     for word, poslist in poses.items():
-        if once is not None and len(poslist) == 1:
+        found = len(poslist)
+        if once is not None and found == 1:
             value = once.get(poslist[0])
             if value is None:
                 value = encode(poslist)
@@ -132,7 +140,7 @@ def _postings(field, positioned_words):
                     once[poslist[0]] = value
         else:
             value = encode(poslist)
-        yield word.encode("utf-8"), len(poslist), len(poslist) * boost, value
+        yield word.encode("utf-8"), found, weights[found] if found < most else found * boost, value
 
 
 class ArabicTextField(TEXT):

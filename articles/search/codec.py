@@ -96,9 +96,13 @@ class _FieldLengths:
 
 
 def _grouped(items):
-    """Whoosh's posting stream (field, word, document, weight, value) as ((field, word), postings) groups."""
+    """Whoosh's posting stream (field, word, document, weight, value) as ((field, word), postings) groups,
+    each word's postings one flat list: document, weight, value, document, ..."""
     for key, postings in itertools.groupby(items, key=lambda item: (item[0], item[1])):
-        yield key, [(docnum, weight, value) for _, _, docnum, weight, value in postings]
+        group = []
+        for _, _, docnum, weight, value in postings:
+            group += (docnum, weight, value)
+        yield key, group
 
 
 def merge_word_groups(sources):
@@ -115,7 +119,7 @@ def merge_word_groups(sources):
 
 
 class WordGroups:
-    """Postings grouped by word, ((field, word bytes), [(document, weight, value), ...]) in word order:
+    """Postings grouped by word, ((field, word bytes), [document, weight, value, document, ...]) in word order:
     what ``ArchiveFieldWriter.add_postings`` takes whole; any other field writer reads them one by one."""
 
     def __init__(self, groups):
@@ -126,29 +130,29 @@ class WordGroups:
 
     def __iter__(self):
         for (fieldname, btext), postings in self._groups:
-            for docnum, weight, value in postings:
+            for docnum, weight, value in zip(postings[0::3], postings[1::3], postings[2::3]):
                 yield fieldname, btext, docnum, weight, value
 
 
 class ArchivePostingsWriter(W3PostingsWriter):
     def add_group(self, postings, lengths):
-        """``add_posting`` for each of a word's ``postings`` ((document, weight, value)), a block's worth at a time."""
+        """``add_posting`` for each of a word's ``postings`` (document, weight, value, document, ...),
+        a block's worth at a time."""
         limit = self._blocklimit
-        start, count = 0, len(postings)
+        all_ids, all_weights, all_values = postings[0::3], postings[1::3], postings[2::3]
+        start, count = 0, len(all_ids)
         while start < count:
             if len(self._ids) >= limit:
                 self._write_block()
-            room = limit - len(self._ids)
-            chunk = postings[start:start + room]
-            start += room
-            ids = [docnum for docnum, _, _ in chunk]
-            weights = [weight for _, weight, _ in chunk]
+            end = start + limit - len(self._ids)
+            ids, weights = all_ids[start:end], all_weights[start:end]
             self._ids.extend(ids)
             self._weights.extend(weights)
             heaviest = max(weights)
             if heaviest > self._maxweight:
                 self._maxweight = heaviest
-            self._values.extend(value for _, _, value in chunk if value)
+            self._values.extend(filter(None, all_values[start:end]))
+            start = end
             if lengths is not None:
                 known = [size for size in map(lengths.__getitem__, ids) if size]
                 if known:

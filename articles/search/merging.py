@@ -75,7 +75,8 @@ def bounded_merge(writer, segments):
 
 
 def _word_groups(reader, fieldnames, startdoc, docmap):
-    """A segment's postings by word, ((field, word), [(new docnum, weight, value), ...]), in the order a writer takes them.
+    """A segment's postings by word, ((field, word), [new docnum, weight, value, new docnum, ...]), in the order a
+    writer takes them.
 
     Read a block at a time from Whoosh 2.7's W3LeafMatcher (its ``_ids``,
     ``_weights`` and ``_values``, as ``docsets.read_postings`` does), not a
@@ -99,8 +100,10 @@ def _word_groups(reader, fieldnames, startdoc, docmap):
                 while matcher.is_active():
                     postings.append((matcher.id(), matcher.weight(), matcher.value()))
                     matcher.next()
-            group = [(docmap[docnum] if docmap is not None else startdoc + docnum, weight, value)
-                     for docnum, weight, value in postings if docnum not in deleted]
+            group = []
+            for docnum, weight, value in postings:
+                if docnum not in deleted:
+                    group += (docmap[docnum] if docmap is not None else startdoc + docnum, weight, value)
             if group:
                 yield (fieldname, btext), group
 

@@ -14,6 +14,11 @@ are written to a temporary file in word order and merged by word at the
 end. It yields exactly the stream Whoosh's pool yields, so the segment
 written is the same.
 
+A word's postings are one flat list, document, weight, value, document, ...
+(``codec.py`` reads it in strides): a tuple per posting held four times
+the memory, and a writer that fills its memory limit later writes fewer
+temporary runs to merge again at its commit.
+
 A run is written as marshalled chunks of many words, each behind its
 length: ``marshal.load`` from a file reads every bytes object through a
 Python-level ``readinto`` call, which made re-reading the runs a tenth of a
@@ -26,9 +31,11 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from articles.search.codec import merge_word_groups
 
-# Estimated bytes held per distinct word and per posting (Python objects).
+# Estimated bytes held per distinct word and per posting (Python objects;
+# a posting is three pointers in its word's list, its weight and value
+# objects mostly shared, see analysis._postings).
 WORD_BYTES = 200
-POSTING_BYTES = 120
+POSTING_BYTES = 40
 # Words per marshalled chunk of a run: few enough that a run being merged holds little.
 RUN_CHUNK_WORDS = 2000
 _CHUNK_LENGTH_BYTES = 8
@@ -37,7 +44,7 @@ _CHUNK_LENGTH_BYTES = 8
 class GroupedPostingPool(PostingPool):
     def __init__(self, tempstore, segment, limitmb=128, **kwargs):
         super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
-        self.words = {}  # field -> {word bytes: [(document, weight, value bytes), ...]}
+        self.words = {}  # field -> {word bytes: [document, weight, value bytes, document, ...]}
 
     def add(self, item):
         fieldname, tbytes, docnum, weight, vbytes = item
@@ -59,7 +66,7 @@ class GroupedPostingPool(PostingPool):
             if group is None:
                 group = words[tbytes] = []
                 size += WORD_BYTES + len(tbytes)
-            group.append((docnum, weight * boost, vbytes))
+            group += (docnum, weight if boost == 1 else weight * boost, vbytes)
             size += POSTING_BYTES + (len(vbytes) if vbytes else 0)
         self.currentsize += size
         if self.currentsize > self.limit:
@@ -94,7 +101,7 @@ class GroupedPostingPool(PostingPool):
         self._remove_run(path)
 
     def word_groups(self):
-        """Every word's postings, ((field, word bytes), [(document, weight, value), ...]) in word order."""
+        """Every word's postings, ((field, word bytes), [document, weight, value, document, ...]) in word order."""
         sources = [self._read_groups(path) for path in self.runs] + [self._sorted_groups()]
         self.runs = []
         # Runs were written in document order: for one word, earlier runs hold earlier documents.
@@ -104,7 +111,7 @@ class GroupedPostingPool(PostingPool):
     def items(self, maxfiles=None):
         """Every posting as Whoosh's pool gives it: sorted by field, word, then document."""
         for (fieldname, tbytes), group in self.word_groups():
-            for docnum, weight, vbytes in group:
+            for docnum, weight, vbytes in zip(group[0::3], group[1::3], group[2::3]):
                 yield fieldname, tbytes, docnum, weight, vbytes
 
     def iter_postings(self):
