@@ -248,10 +248,13 @@ class ImportProgress:
             if stage and seconds is not None:
                 kind = stage.split(" ")[0]
                 slow[kind] = max(slow.get(kind, 0), round(seconds, 1))
+        # What the index side did when: [stage, started at (s into the import), lasted (s)].
+        timeline = [[stage, round(at - self.started, 1), round(seconds, 1)]
+                    for stage, at, seconds in self.stages if stage and seconds is not None]
         return {"rate_per_10pct_slice": slices,
                 "last_slice_vs_first": round(slices[-1] / slices[0], 2) if len(slices) > 1 else None,
                 "longest_pause_s": round(self.longest_pause[0], 1), "longest_pause_at_record": self.longest_pause[1],
-                "longest_index_stage_s": slow}
+                "longest_index_stage_s": slow, "index_stages": timeline}
 
 
 def process_tree_cpu():

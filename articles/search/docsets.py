@@ -18,11 +18,14 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, unpack_int
 
-_PICKLE_2 = b"\x80\x02"  # how a protocol-2 pickle starts
+# How a block's data pickle starts: protocol 2 (Whoosh's) or 3 (the archive
+# codec's); ids and weights are the same opcodes in both.
+_BLOCK_DATA_STARTS = (b"\x80\x02", b"\x80\x03")
 # A block's data pickle is (ids, weights, values) then TUPLE3 and STOP. Its
 # values (positions) are a tuple of bytes, which protocol 2 writes as calls
 # of _codecs.encode: a MARK and that GLOBAL open it. The bytes cannot occur
 # earlier: ids and weights are opcodes of ints and floats at most 9 bytes apart.
+# (Protocol 3 writes bytes as themselves, quick to unpickle whole.)
 _VALUES_START = b"(c_codecs\nencode\n"
 _NO_VALUES = b"N\x87."  # None as the values, TUPLE3, STOP
 
@@ -124,7 +127,7 @@ def _block_postings(terms, terminfo):
         at += len(pickle.dumps(info, 2))
         count, compression = info[0], info[3]
         place = zlib.decompress(view[at:end]) if compression else (at, end)
-        if (place[:2] if compression else buffer[at:at + 2]) != _PICKLE_2:
+        if (place[:2] if compression else buffer[at:at + 2]) not in _BLOCK_DATA_STARTS:
             return None
         blocks.append((count, place))
         at = end
@@ -141,7 +144,7 @@ def _block_postings(terms, terminfo):
     return ids.astype(np.int32), weights
 
 
-# Pickle opcodes of a block's data (protocol 2).
+# Pickle opcodes of a block's data (protocols 2 and 3).
 _MARK, _TUPLE, _BINPUT, _LONG_BINPUT, _NONE = 0x28, 0x74, 0x71, 0x72, 0x4E
 _BININT1, _BININT2, _BININT, _BINFLOAT = 0x4B, 0x4D, 0x4A, 0x47
 _FLOAT_BYTES = np.arange(1, 9)
@@ -239,8 +242,8 @@ def _block_layout(buffer, count, place):
 def _unpickled_blocks(buffer, blocks):
     """(id deltas, weights, counts) of blocks through ``pickle.loads``, their values left out when it can.
 
-    Python 3 pickles each position list's bytes through a ``_codecs.encode``
-    call, 90% of a block's unpickling.
+    Protocol 2 (Whoosh's) pickles each position list's bytes through a
+    ``_codecs.encode`` call, 90% of a block's unpickling.
     """
     deltas, weights = [], []
     for count, place in blocks:
