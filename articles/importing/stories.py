@@ -53,7 +53,7 @@ from itertools import filterfalse
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
-from django.db.models import Max
+from django.db.models import Max, Q
 from haystack import connections
 
 from articles.models import Article, Story
@@ -321,9 +321,15 @@ class StoryGrouper:
             same_story[article.pk] = sorted((pair for pair in scored if pair[0] >= WORD_THRESHOLD), reverse=True)
             self._hold(article.pk, minhash, article.date)
             self._remember(article.pk, word_set)
-        for article in articles:
-            if same_story.get(article.pk):
-                self._join(article, same_story[article.pk])
+        joining = [article for article in articles if same_story.get(article.pk)]
+        # The stories of every article this batch's resemble, read at once and kept up to date by
+        # ``_join`` (imports save one batch at a time: no one else changes them meanwhile).
+        similar = sorted({pk for article in joining for _, pk in same_story[article.pk]})
+        story_of = {}
+        for start in range(0, len(similar), 500):
+            story_of.update(Article.objects.filter(pk__in=similar[start:start + 500]).values_list("pk", "story_id"))
+        for article in joining:
+            self._join(article, same_story[article.pk], story_of)
 
     def fits(self, pk, members):
         """Whether article ``pk`` reaches ``STORY_THRESHOLD`` with more than half of ``members`` (pks)."""
@@ -334,15 +340,15 @@ class StoryGrouper:
         return 2 * close > len(members)
 
     def _story_members(self, story_id):
-        """The lead and the latest members of a story: whom a newcomer must resemble."""
+        """(The lead and the latest members of a story: whom a newcomer must resemble, the lead's pk)."""
         rows = Article.objects.filter(story_id=story_id).order_by("-pk").values_list("pk", flat=True)
         members = list(rows[:STORY_MEMBERS_COMPARED])
         lead = Story.objects.filter(pk=story_id).values_list("lead_id", flat=True).first()
         if lead and lead not in members:
             members[-1] = lead
-        return members
+        return members, lead
 
-    def _join(self, article, similar):
+    def _join(self, article, similar, story_of):
         """Put ``article`` in a story with the articles it resembles ((score, pk) pairs, best first).
 
         It joins the story of the most similar article whose story it fits
@@ -350,19 +356,19 @@ class StoryGrouper:
         one article that tells two events (a bulletin with two audiences)
         cannot chain the two events' stories into one. Failing that, it starts
         a story with the most similar article that has none, and with the
-        others that fit it. Stories are never merged.
+        others that fit it. Stories are never merged. ``story_of`` (pk ->
+        story id) holds the similar articles' stories; updated here.
         """
-        story_of = dict(Article.objects.filter(pk__in=[pk for _, pk in similar]).values_list("pk", "story_id"))
         loose = [pk for _, pk in similar if story_of.get(pk) is None]
-        story_id, tried = None, set()
+        story_id, old_lead, tried = None, None, set()
         for _, pk in similar:
             candidate = story_of.get(pk)
             if candidate is None or candidate in tried:
                 continue
             tried.add(candidate)
-            members = self._story_members(candidate)
+            members, lead = self._story_members(candidate)
             if self.fits(article.pk, members):
-                story_id, group = candidate, members + [article.pk]
+                story_id, group, old_lead = candidate, members + [article.pk], lead
                 break
         if story_id is None:
             if not loose:
@@ -373,17 +379,20 @@ class StoryGrouper:
             if self.fits(pk, group):
                 group.append(pk)
                 joining.append(pk)
-        story = Story(pk=story_id) if story_id else Story.objects.create()
-        Article.objects.filter(pk__in=joining).update(story=story)
-        article.story = story
         # The lead is the first of the story's articles in choose_lead's order, so the
         # first of the old lead and the newcomers: the other members are not read again.
-        old_lead = Story.objects.filter(pk=story_id).values_list("lead_id", flat=True).first() if story_id else None
         if story_id and old_lead is None:
-            contenders = Article.objects.filter(story=story)
+            contenders = Article.objects.filter(Q(story_id=story_id) | Q(pk__in=joining))
         else:
             contenders = Article.objects.filter(pk__in=[*joining, old_lead] if old_lead else joining)
         lead = choose_lead(list(contenders.only("pk", "date", "kept")))
-        if lead.pk != old_lead:
-            story.lead = lead
-            story.save(update_fields=["lead"])
+        if story_id is None:
+            story = Story.objects.create(lead=lead)
+        else:
+            story = Story(pk=story_id, lead_id=old_lead)
+            if lead.pk != old_lead:
+                story.lead = lead
+                story.save(update_fields=["lead"])
+        Article.objects.filter(pk__in=joining).update(story=story)
+        story_of.update(dict.fromkeys(joining, story.pk))
+        article.story = story
