@@ -540,8 +540,11 @@ def test_the_archive_codec_writes_whooshs_postings_on_commit_and_on_merge(tmp_pa
     schema = fields.Schema(id=fields.ID(stored=True), text=fields.TEXT(), title=fields.TEXT(phrase=False),
                            tag=fields.KEYWORD())
     rng = random.Random(7)
-    documents = [(" ".join(rng.choice(WORDS) for _ in range(rng.randrange(5, 120))), " ".join(rng.sample(WORDS, 4)),
-                  rng.choice(["a", "b"])) for _ in range(400)]
+    # Common words (several blocks each) and rarer ones (a block each: the writer's own path), in texts
+    # of many lengths, some words several times in one text.
+    documents = [(" ".join(rng.choice(WORDS) for _ in range(rng.randrange(5, 120)))
+                  + f" rare{n % 40} rare{n % 40} scarce{n % 7 * 11 + n % 3} once{n}",
+                  " ".join(rng.sample(WORDS, 4)) + f" rare{n % 9}", rng.choice(["a", "b"])) for n in range(400)]
 
     def write(name, writer_class, codec, parts):
         folder = tmp_path / name

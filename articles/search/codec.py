@@ -30,14 +30,16 @@ import heapq
 import itertools
 import pickle
 import zlib
+from array import array
 from operator import itemgetter, sub
 
 import numpy as np
 from whoosh import columns
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PerDocReader, \
-    W3PerDocWriter, W3PostingsWriter, _lenfield
-from whoosh.system import pack_int
+    W3PerDocWriter, W3PostingsWriter, W3TermInfo, _lenfield
+from whoosh.filedb.filetables import _lengths as _HASH_ROW_LENGTHS
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 # How a posting block's data is pickled (see the module's docstring); its info stays protocol 2, as Whoosh's.
@@ -261,11 +263,70 @@ class ArchiveFieldWriter(W3FieldWriter):
                 self.start_field(fieldname, schema[fieldname])
                 lastfield = fieldname
                 lengths_of_field = field_lengths(fieldname)
-            self.start_term(btext)
-            self._postwriter.add_group(postings, lengths_of_field)
-            self.finish_term()
+            postwriter = self._postwriter
+            if postwriter._inlinelimit * 3 <= len(postings) <= postwriter._blocklimit * 3:
+                self._add_one_block_term(btext, postings, lengths_of_field)
+            else:
+                self.start_term(btext)
+                postwriter.add_group(postings, lengths_of_field)
+                self.finish_term()
         if lastfield is not None:
             self.finish_field()
+
+    def _add_one_block_term(self, btext, postings, lengths):
+        """``start_term``, ``add_group`` and ``finish_term`` for a word whose postings make one block (most
+        words): the block, its statistics and the term's row in one pass, without the posting writer's
+        per-block state. A word's per-call overhead was half of writing a segment."""
+        postwriter = self._postwriter
+        ids, values = postings[0::3], postings[2::3]
+        weights = array("f", postings[1::3])  # stored as 32-bit floats, and summed as such
+        if lengths is not None and (known := [size for size in map(lengths.__getitem__, ids) if size]):
+            minlength, maxlength = min(known), max(known)
+        else:
+            minlength, maxlength = None, 0
+        maxweight = max(0, max(weights))
+        fixedsize = self._format.fixed_value_size()
+        if fixedsize is None or fixedsize < 0:
+            values = tuple(filter(None, values))
+        elif fixedsize == 0:
+            values = None
+        else:
+            values = b"".join(filter(None, values))
+        count = len(weights)
+        if weights.count(1.0) == count:
+            mini_weights = None
+        elif weights.count(weights[0]) == count:
+            mini_weights = weights[0]
+        else:
+            mini_weights = tuple(weights)
+        mini_ids = tuple(ids) if postwriter._byteids else tuple(map(sub, ids, itertools.chain((0,), ids)))
+        databytes = pickle.dumps((mini_ids, mini_weights, values), BLOCK_DATA_PROTOCOL)
+        compression = postwriter._compression
+        if compression:
+            databytes = zlib.compress(databytes, compression)
+        infobytes = pickle.dumps((count, ids[-1], maxweight, compression, length_to_byte(minlength),
+                                  length_to_byte(maxlength)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        postfile = self._postfile
+        offset = postfile.tell()
+        postfile.write(b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-blocklength), infobytes, databytes)))
+        extent = postfile.tell() - offset
+        row = W3TermInfo._struct.pack(False, sum(weights), count, length_to_byte(minlength), length_to_byte(maxlength),
+                                      maxweight, ids[0], ids[-1]) + pack_long(offset) + pack_int(extent)
+        self._add_term_row(pack_ushort(self._fieldid) + btext, row)
+
+    def _add_term_row(self, key, row):
+        """Whoosh's ``OrderedHashWriter.add`` (the term table), its three writes made one."""
+        table = self._tindex
+        if key <= table.lastkey:
+            raise ValueError(f"Keys must increase: {table.lastkey!r}..{key!r}")
+        dbfile = table.dbfile
+        position = dbfile.tell()
+        table.index.append(position)
+        dbfile.write(b"".join((_HASH_ROW_LENGTHS.pack(len(key), len(row)), key, row)))
+        hashed = table.hashfn(key)
+        table.buckets[hashed & 255].append((hashed, position))
+        table.lastkey = key
 
 
 class ArchiveCodec(W3Codec):
