@@ -322,7 +322,7 @@ class StoryGrouper:
             self._hold(article.pk, minhash, article.date)
             self._remember(article.pk, word_set)
         joining = [article for article in articles if same_story.get(article.pk)]
-        # The stories of every article this batch's resemble, read at once and kept up to date by
+        # The stories of every article this batch's articles resemble, read at once and kept up to date by
         # ``_join`` (imports save one batch at a time: no one else changes them meanwhile).
         similar = sorted({pk for article in joining for _, pk in same_story[article.pk]})
         story_of = {}

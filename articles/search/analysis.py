@@ -127,8 +127,7 @@ def _postings(field, positioned_words):
         poses[word].append(pos)
     encode = field.format.encode
     boost = field.format.field_boost
-    weights = _WEIGHTS if boost == 1 else tuple(n * boost for n in range(len(_WEIGHTS)))
-    most = len(weights)
+    shared = len(_WEIGHTS) if boost == 1 else 0  # frequencies below this take a shared weight
     once = _FOUND_ONCE if type(field.format) is Positions else None
     for word, poslist in poses.items():
         found = len(poslist)
@@ -140,7 +139,7 @@ def _postings(field, positioned_words):
                     once[poslist[0]] = value
         else:
             value = encode(poslist)
-        yield word.encode("utf-8"), found, weights[found] if found < most else found * boost, value
+        yield word.encode("utf-8"), found, _WEIGHTS[found] if found < shared else found * boost, value
 
 
 class ArabicTextField(TEXT):

@@ -176,37 +176,45 @@ class ArchivePostingsWriter(W3PostingsWriter):
                     if longest > self._maxlength:
                         self._maxlength = longest
 
-
     def _write_block(self, last=False):
-        """Whoosh 2.7's ``_write_block``, the data pickled with ``BLOCK_DATA_PROTOCOL``."""
+        """Whoosh 2.7's ``_write_block``, its bytes made by ``_block_bytes``."""
         self._terminfo.add_block(self)
-        databytes = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), BLOCK_DATA_PROTOCOL)
-        compression = self._compression
-        if compression:
-            databytes = zlib.compress(databytes, compression)
-        ids = self._ids
-        infobytes = pickle.dumps((len(ids), ids[-1], self._maxweight, compression, length_to_byte(self._minlength),
-                                  length_to_byte(self._maxlength)), 2)
-        blocklength = len(infobytes) + len(databytes)
-        # One write: the term's header before its first block, the length (negative: the term's last block).
-        self._postfile.write(b"".join((b"" if self._blockcount else WHOOSH3_HEADER_MAGIC,
-                                       pack_int(-blocklength if last else blocklength), infobytes, databytes)))
+        self._postfile.write(_block_bytes(self, self._format, self._ids, self._weights, self._values, self._maxweight,
+                                          self._minlength, self._maxlength, first=not self._blockcount, last=last))
         self._blockcount += 1
         self._new_block()
 
-    def _mini_ids(self):
-        ids = self._ids
-        if self._byteids:
-            return tuple(ids)
-        return tuple(map(sub, ids, itertools.chain((0,), ids)))  # Whoosh's delta_encode, in C
 
-    def _mini_weights(self):
-        weights = self._weights
-        if weights.count(1.0) == len(weights):
-            return None
-        if weights.count(weights[0]) == len(weights):
-            return weights[0]
-        return tuple(weights)
+def _block_bytes(postwriter, format_, ids, weights, values, maxweight, minlength, maxlength, first, last):
+    """A posting block of ``postwriter`` (its id kind and compression) for a field of ``format_``, as
+    Whoosh 2.7's ``_write_block`` writes it (with its ``_mini_*`` minifying), the data pickled with ``BLOCK_DATA_PROTOCOL``; ``weights`` an array of 32-bit floats, ``values``
+    the non-empty ones. Preceded by the term's header when ``first``; the length is negative when
+    ``last``. One bytes object: one write."""
+    count = len(weights)
+    if weights.count(1.0) == count:
+        mini_weights = None
+    elif weights.count(weights[0]) == count:
+        mini_weights = weights[0]
+    else:
+        mini_weights = tuple(weights)
+    # Whoosh's delta_encode, in C.
+    mini_ids = tuple(ids) if postwriter._byteids else tuple(map(sub, ids, itertools.chain((0,), ids)))
+    fixedsize = format_.fixed_value_size()
+    if fixedsize is None or fixedsize < 0:
+        mini_values = tuple(values)
+    elif fixedsize == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(values)
+    databytes = pickle.dumps((mini_ids, mini_weights, mini_values), BLOCK_DATA_PROTOCOL)
+    compression = postwriter._compression
+    if compression:
+        databytes = zlib.compress(databytes, compression)
+    infobytes = pickle.dumps((count, ids[-1], maxweight, compression, length_to_byte(minlength),
+                              length_to_byte(maxlength)), 2)
+    blocklength = len(infobytes) + len(databytes)
+    return b"".join((WHOOSH3_HEADER_MAGIC if first else b"", pack_int(-blocklength if last else blocklength),
+                     infobytes, databytes))
 
 
 class _CountedFile:
@@ -277,42 +285,21 @@ class ArchiveFieldWriter(W3FieldWriter):
         """``start_term``, ``add_group`` and ``finish_term`` for a word whose postings make one block (most
         words): the block, its statistics and the term's row in one pass, without the posting writer's
         per-block state. A word's per-call overhead was half of writing a segment."""
-        postwriter = self._postwriter
-        ids, values = postings[0::3], postings[2::3]
+        ids = postings[0::3]
         weights = array("f", postings[1::3])  # stored as 32-bit floats, and summed as such
         if lengths is not None and (known := [size for size in map(lengths.__getitem__, ids) if size]):
             minlength, maxlength = min(known), max(known)
         else:
             minlength, maxlength = None, 0
         maxweight = max(0, max(weights))
-        fixedsize = self._format.fixed_value_size()
-        if fixedsize is None or fixedsize < 0:
-            values = tuple(filter(None, values))
-        elif fixedsize == 0:
-            values = None
-        else:
-            values = b"".join(filter(None, values))
-        count = len(weights)
-        if weights.count(1.0) == count:
-            mini_weights = None
-        elif weights.count(weights[0]) == count:
-            mini_weights = weights[0]
-        else:
-            mini_weights = tuple(weights)
-        mini_ids = tuple(ids) if postwriter._byteids else tuple(map(sub, ids, itertools.chain((0,), ids)))
-        databytes = pickle.dumps((mini_ids, mini_weights, values), BLOCK_DATA_PROTOCOL)
-        compression = postwriter._compression
-        if compression:
-            databytes = zlib.compress(databytes, compression)
-        infobytes = pickle.dumps((count, ids[-1], maxweight, compression, length_to_byte(minlength),
-                                  length_to_byte(maxlength)), 2)
-        blocklength = len(infobytes) + len(databytes)
         postfile = self._postfile
         offset = postfile.tell()
-        postfile.write(b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-blocklength), infobytes, databytes)))
+        postfile.write(_block_bytes(self._postwriter, self._format, ids, weights, list(filter(None, postings[2::3])),
+                                    maxweight, minlength, maxlength, first=True, last=True))
         extent = postfile.tell() - offset
-        row = W3TermInfo._struct.pack(False, sum(weights), count, length_to_byte(minlength), length_to_byte(maxlength),
-                                      maxweight, ids[0], ids[-1]) + pack_long(offset) + pack_int(extent)
+        row = W3TermInfo._struct.pack(False, sum(weights), len(ids), length_to_byte(minlength),
+                                      length_to_byte(maxlength), maxweight, ids[0], ids[-1]) \
+            + pack_long(offset) + pack_int(extent)
         self._add_term_row(pack_ushort(self._fieldid) + btext, row)
 
     def _add_term_row(self, key, row):
