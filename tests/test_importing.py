@@ -2,6 +2,8 @@
 
 import io
 import json
+import os
+import signal
 import threading
 import zipfile
 from datetime import date
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 from haystack import connections
 
-from articles.importing import readers
+from articles.importing import pipeline, readers
 from articles.importing.pipeline import import_paths
 from articles.models import Article, ImportFile, Source, SourceAlias, Story, body_fingerprint
 from articles.search.service import SearchFilters, search_articles
@@ -140,6 +142,90 @@ def test_a_bad_record_fails_alone_with_its_line_number(db, tmp_path):
     assert report.imported == 2 and report.status == ImportFile.Status.PARTIAL
     assert [origin for origin, _ in report.failures] == ["records.jsonl:2", "records.jsonl:3"]
     assert job.failed == 2
+
+
+def test_a_file_is_reported_whole_though_its_last_batch_is_saved_while_the_next_file_is_read(db, tmp_path):
+    # Batches of two: each file's last batch is still being prepared when the next file is read.
+    first = write_jsonl(tmp_path / "a.jsonl", [
+        {"id": f"a{n}", "title": f"أ{n}", "text": f"خبر أول رقم {n} عن مدينة {city}"}
+        for n, city in enumerate(["جدة", "مكة", "الطائف"])
+    ])
+    second = write_jsonl(tmp_path / "b.jsonl", [
+        {"id": "b0", "title": "ب", "text": "خبر ثان عن مدينة أبها"},
+        {"id": "a2", "title": "مكرر", "text": "نص آخر"},  # the first file's last record again
+        '{"id": "b2", ',
+        {"id": "b3", "title": "ب3", "text": "خبر ثالث عن مدينة تبوك", "date": "2015-02-30"},
+    ])
+    seen = []
+
+    def on_file(import_file):
+        seen.append((Path(import_file.name).name, import_file.status, import_file.imported,
+                     Article.objects.filter(import_file=import_file).count()))
+
+    job = import_paths([first, second], today=TODAY, batch_size=2, on_file=on_file)
+    # Each file is reported once all its articles are saved, in the order the files came.
+    assert seen == [("a.jsonl", ImportFile.Status.IMPORTED, 3, 3), ("b.jsonl", ImportFile.Status.PARTIAL, 2, 2)]
+    reports = file_reports(job)
+    a2 = Article.objects.get(external_id="a2").pk
+    assert reports["b.jsonl"].duplicate_of == [["b.jsonl:2", a2]]
+    assert [origin for origin, _ in reports["b.jsonl"].failures] == ["b.jsonl:3"]
+    assert any("2015-02-30" in notice for notice in reports["b.jsonl"].notices)
+    assert (job.imported, job.duplicates, job.failed) == (5, 1, 1)
+    assert [r.object.external_id for r in search_articles("تبوك").results] == ["b3"]
+
+
+def children_of_this_process():
+    found = set()
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            found.update(int(pid) for pid in (task / "children").read_text().split())
+        except OSError:  # a thread that ended meanwhile
+            pass
+    return found
+
+
+def running(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def records(count):
+    return [{"id": str(n), "title": f"عنوان {n}", "text": f"خبر رقم {n} عن مشروع في مدينة {n % 7} والناس"}
+            for n in range(count)]
+
+
+@pytest.mark.skipif(not pipeline.PREPARE_IN_HELPER, reason="one core: records are prepared in the import process")
+def test_records_are_prepared_in_a_helper_process_that_ends_with_the_import(db, tmp_path):
+    helpers, before = set(), children_of_this_process()
+    path = write_jsonl(tmp_path / "records.jsonl", records(12))
+    job = import_paths([path], today=TODAY, batch_size=3, on_records=lambda n: helpers.update(children_of_this_process()))
+    helpers -= before
+    assert job.imported == 12
+    assert helpers, "no process prepared the records"
+    assert not [pid for pid in helpers if running(pid)], "a helper process outlived its import"
+
+
+@pytest.mark.skipif(not pipeline.PREPARE_IN_HELPER, reason="one core: records are prepared in the import process")
+def test_an_import_whose_helper_process_is_killed_prepares_the_rest_itself_and_loses_nothing(db, tmp_path, caplog):
+    killed = []
+
+    before = children_of_this_process()
+
+    def kill_the_helper(handled):
+        for pid in children_of_this_process() - before - set(killed):
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    path = write_jsonl(tmp_path / "records.jsonl", records(12))
+    job = import_paths([path], today=TODAY, batch_size=3, on_records=kill_the_helper)
+    assert killed
+    assert "preparing records in the import process" in caplog.text
+    assert (job.imported, job.failed) == (12, 0)
+    assert file_reports(job)["records.jsonl"].status == ImportFile.Status.IMPORTED
+    assert sorted(int(a.external_id) for a in Article.objects.all()) == list(range(12))
+    assert search_articles("خبر").total == 12
 
 
 def test_reimporting_is_a_no_op_that_names_the_existing_articles(demo_articles):

@@ -13,8 +13,12 @@ skips what it saved already. Exact duplicates (same normalised body, or same
 external id) are reported with the article they duplicate and not saved again.
 """
 
+import gc
 import hashlib
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,12 +33,17 @@ from articles.importing.metadata import extract
 from articles.importing.readers import FileError, FileNotice, RecordError, read_file, too_large
 from articles.importing.safety import fit_identifier, storable, storable_json, storable_record
 from articles.jobs import current_runner, fail_abandoned_jobs
-from articles.importing.stories import StoryGrouper
+from articles.importing.stories import StoryGrouper, story_signature
 from articles.models import Article, ImportFile, ImportJob, Source, address_keys, body_fingerprint
+from articles.search.backend import die_with_parent
 from articles.search.indexing import IndexQueue
 from articles.text import tokenise
 
 BATCH_SIZE = 500
+# Preparing a record (its fields, fingerprint and story signature: half of
+# the import process's work on the real corpus) runs in a helper process, a
+# batch ahead of the batch being saved, when there is a core for it.
+PREPARE_IN_HELPER = (os.cpu_count() or 1) > 1
 logger = logging.getLogger(__name__)
 # Any number: the PostgreSQL advisory lock every import takes to save a batch.
 SAVE_LOCK_KEY = 7_314_212_011
@@ -145,8 +154,92 @@ def _article_fields(record, today):
     )
 
 
+@dataclass
+class PreparedRecord:
+    """A record ready to save: its fields, the fingerprint of its body and its story signature."""
+
+    fields: ArticleFields
+    fingerprint: str
+    signed: tuple  # stories.story_signature of the body
+
+
+def prepare_records(records, today):
+    """Each of ``records`` as a ``PreparedRecord``, or as (origin, failure) when it cannot be read.
+
+    Uses nothing but the records: it runs in ``RecordPreparer``'s helper process.
+    """
+    prepared = []
+    for record in records:
+        try:
+            fields = article_fields(record, today)
+            # The body's words serve both the fingerprint and the story signature.
+            words = tokenise(fields.body)
+            prepared.append(PreparedRecord(fields, body_fingerprint(fields.body, words),
+                                           story_signature(fields.body, words)))
+        except Exception as error:  # noqa: BLE001 - this record fails alone
+            prepared.append((record.origin, record_failure(UNREADABLE, error)))
+    return prepared
+
+
+class RecordPreparer:
+    """``prepare_records`` for batch after batch, in a helper process while the caller saves the batch before.
+
+    ``submit`` hands a batch over and returns at once; ``result`` waits for
+    it. Without a spare core, or if the helper dies, batches are prepared in
+    this process instead: slower, never lost.
+    """
+
+    def __init__(self, today):
+        self.today = today
+        self.executor = None
+        if PREPARE_IN_HELPER:
+            context = multiprocessing.get_context("fork")  # Django is set up already; the helper uses no database
+            self.executor = ProcessPoolExecutor(1, mp_context=context, initializer=die_with_parent,
+                                                initargs=(os.getpid(),))
+            # Started now, before the index's write lock is taken, so the
+            # helper never holds a copy of it; the objects loaded so far are
+            # left out of its garbage collection (see OrphanSafeMpWriter).
+            gc.freeze()
+            try:
+                self.executor.submit(len, ()).result()
+            finally:
+                gc.unfreeze()
+
+    def submit(self, records):
+        if self.executor is not None:
+            try:
+                return self.executor.submit(prepare_records, records, self.today), records
+            except Exception:  # noqa: BLE001 - a helper that died: prepared here from now on
+                logger.warning("The record helper process is gone; preparing records in the import process",
+                               exc_info=True)
+                self.close()
+        return None, records
+
+    def result(self, submitted):
+        future, records = submitted
+        if future is not None:
+            try:
+                return future.result()
+            except Exception:  # noqa: BLE001 - the helper died (killed, out of memory): prepared here instead
+                logger.warning("The record helper process failed; preparing records in the import process",
+                               exc_info=True)
+                self.close()
+        return prepare_records(records, self.today)
+
+    def close(self):
+        executor, self.executor = self.executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
 class Importer:
-    """Imports the files of one ``ImportJob``."""
+    """Imports the files of one ``ImportJob``.
+
+    A file's records are read here and prepared (``RecordPreparer``) a batch
+    ahead of the batch being saved; the last batch of a file is saved while
+    the next file's first is prepared, and the file is finished (its status,
+    ``on_file``) once that batch is saved.
+    """
 
     def __init__(self, job, today=None, batch_size=BATCH_SIZE, on_file=None, on_records=None, on_stage=None):
         self.job = job
@@ -157,7 +250,10 @@ class Importer:
         self.on_stage = on_stage  # called with what the import is doing, whenever that changes
         self.sources = {}
         self.stories = StoryGrouper()
-        self.current_file = None
+        self.open_files = {}  # pk -> ImportFile being imported: news of its articles goes on the object
+        self.in_flight = None  # (ImportFile, submitted batch) being prepared
+        self.ended = set()  # pks of open files read to the end, finished when their last batch is saved
+        self.preparer = None
 
     def run(self, files):
         """Import ``files``: ``ImportFile`` rows whose ``original`` holds the bytes."""
@@ -166,6 +262,7 @@ class Importer:
         job.status, job.started_at, job.runner = ImportJob.Status.RUNNING, timezone.now(), current_runner()
         job.save(update_fields=["status", "started_at", "runner"])
         try:
+            self.preparer = RecordPreparer(self.today)
             with IndexQueue(on_stage=self._stage, on_failure=self._index_failed) as self.index_queue:
                 # Articles saved by an earlier import that was killed before
                 # its index commit.
@@ -174,6 +271,7 @@ class Importer:
                     self._import_stored(import_file)
                     job.files_done += 1
                     job.save(update_fields=["files_done"])
+                self._save_in_flight()
         except BaseException as error:  # SystemExit from a stopping worker too
             job.status, job.error = ImportJob.Status.FAILED, storable(f"{type(error).__name__}: {error}")
             stop_unfinished_files(job, job.error)
@@ -181,6 +279,8 @@ class Importer:
         else:
             job.status = ImportJob.Status.DONE
         finally:
+            if self.preparer is not None:
+                self.preparer.close()
             self._total()
             job.stage = ""
             job.finished_at = timezone.now()
@@ -201,6 +301,10 @@ class Importer:
     def _fail_unexpectedly(self, import_file, error):
         """A file or zip member that broke in a way no reader foresaw: it alone fails, keeping what it imported."""
         logger.exception("Import of %s failed", import_file.name)
+        if self.in_flight is not None and self.in_flight[0] is import_file:
+            self._save_in_flight()  # what it read before it broke is imported
+        self.open_files.pop(import_file.pk, None)
+        self.ended.discard(import_file.pk)
         import_file.status = ImportFile.Status.FAILED if not import_file.imported else ImportFile.Status.PARTIAL
         import_file.message = record_failure(UNEXPECTED, error)
         import_file.save()
@@ -250,9 +354,9 @@ class Importer:
             self.on_file(import_file)
 
     def _import_file(self, import_file, data):
-        self.current_file = import_file
+        self.open_files[import_file.pk] = import_file
         try:
-            batch = []
+            records = []
             for item in read_file(import_file.name.rsplit("/", 1)[-1], data):
                 if isinstance(item, FileNotice):
                     import_file.notices.append(item.message)
@@ -260,26 +364,41 @@ class Importer:
                     import_file.failures.append([item.origin, item.message])
                 else:
                     import_file.encoding = item.encoding or import_file.encoding
-                    try:
-                        fields = article_fields(item, self.today)
-                        batch.append(fields)
-                        if fields.date_note:
-                            import_file.notices.append(f"{fields.origin}: {fields.date_note}")
-                    except Exception as error:  # noqa: BLE001 - this record fails alone
-                        import_file.failures.append([item.origin, record_failure(UNREADABLE, error)])
-                    if len(batch) >= self.batch_size:
-                        self._save_batch(import_file, batch)
-                        batch = []
-            if batch:
-                self._save_batch(import_file, batch)
+                    records.append(item)
+                    if len(records) >= self.batch_size:
+                        self._submit(import_file, records)
+                        records = []
+            if records:
+                self._submit(import_file, records)
         except FileError as error:
             import_file.message = str(error)
         except RecursionError:  # a reader's own limits should stop this first
             import_file.message = "البيانات متداخلة بعمق كبير / the data is nested too deeply to read"
-        # Not waiting for a commit under way: the index's refusals of this
-        # file's last articles, if any, then reach the file later (_index_failed).
-        self.index_queue.flush_failures(wait=False)
-        self._finish_file(import_file)
+        if self.in_flight is not None and self.in_flight[0] is import_file:
+            self.ended.add(import_file.pk)  # finished when its last batch is saved
+        else:
+            self._finish_file(import_file)
+
+    def _submit(self, import_file, records):
+        """Hand ``records`` to the preparer, then save the batch handed over before (prepared meanwhile)."""
+        submitted = self.preparer.submit(records)
+        self._save_in_flight()
+        self.in_flight = (import_file, submitted)
+
+    def _save_in_flight(self):
+        """Save the batch being prepared; finish its file if that was the file's last batch."""
+        if self.in_flight is None:
+            return
+        (import_file, submitted), self.in_flight = self.in_flight, None
+        try:
+            self._save_batch(import_file, self.preparer.result(submitted))
+        except Exception as error:  # noqa: BLE001 - reported on its file, which may have ended already
+            self.ended.discard(import_file.pk)
+            self._fail_unexpectedly(import_file, error)
+            return
+        if import_file.pk in self.ended:
+            self.ended.discard(import_file.pk)
+            self._finish_file(import_file)
 
     @staticmethod
     def _file_status(import_file):
@@ -292,10 +411,13 @@ class Importer:
         return ImportFile.Status.DUPLICATE
 
     def _finish_file(self, import_file):
+        # Not waiting for a commit under way: the index's refusals of this
+        # file's last articles, if any, then reach the file later (_index_failed).
+        self.index_queue.flush_failures(wait=False)
         import_file.status = self._file_status(import_file)
         import_file.save()
-        if self.current_file is import_file:
-            self.current_file = None  # later news of its articles (_index_failed) is saved on its own
+        # Later news of its articles (_index_failed) is saved on its own.
+        self.open_files.pop(import_file.pk, None)
         if self.on_file:
             self.on_file(import_file)
 
@@ -314,7 +436,20 @@ class Importer:
             self.sources[("url", keys[0])] = Source.for_url(url)
         return self.sources[("url", keys[0])]
 
-    def _save_batch(self, import_file, batch):
+    def _save_batch(self, import_file, prepared):
+        """Save a batch of ``prepare_records``'s results; records that could not be prepared fail alone."""
+        batch = []
+        for item in prepared:
+            if isinstance(item, PreparedRecord):
+                batch.append(item)
+                if item.fields.date_note:
+                    import_file.notices.append(f"{item.fields.origin}: {item.fields.date_note}")
+            else:
+                import_file.failures.append(list(item))
+        if not batch:
+            if self.on_records:
+                self.on_records(len(prepared))
+            return
         try:
             with transaction.atomic():
                 saved, duplicates = self._store(import_file, batch)
@@ -323,12 +458,12 @@ class Importer:
             # a savepoint of its own, so only the bad one fails.
             logger.warning("A batch of %s failed; saving its records one at a time", import_file.name, exc_info=True)
             saved, duplicates = [], []
-            for fields in batch:
+            for record in batch:
                 try:
                     with transaction.atomic():
-                        one_saved, one_duplicate = self._store(import_file, [fields])
+                        one_saved, one_duplicate = self._store(import_file, [record])
                 except DatabaseError as error:
-                    import_file.failures.append([fields.origin, record_failure(UNSTORABLE, error)])
+                    import_file.failures.append([record.fields.origin, record_failure(UNSTORABLE, error)])
                 else:
                     saved += one_saved
                     duplicates += one_duplicate
@@ -337,26 +472,26 @@ class Importer:
         import_file.imported += len(saved)
         self.index_queue.add([article.pk for article in saved])
         if self.on_records:
-            self.on_records(len(batch))
+            self.on_records(len(prepared))
 
     def _store(self, import_file, batch):
-        """Save ``batch`` (inside the caller's transaction); returns (saved articles, (origin, existing) duplicates)."""
+        """Save ``batch`` (``PreparedRecord``s, inside the caller's transaction); returns (saved articles,
+        (origin, existing) duplicates)."""
         lock_saving()
-        # The body's words serve both the fingerprint and the story signature.
-        words = [tokenise(fields.body) for fields in batch]
-        fingerprints = [body_fingerprint(fields.body, body_words) for fields, body_words in zip(batch, words)]
-        external_ids = [fields.external_id for fields in batch if fields.external_id]
+        fingerprints = [record.fingerprint for record in batch]
+        external_ids = [record.fields.external_id for record in batch if record.fields.external_id]
         duplicates = []
         by_fingerprint = dict(Article.objects.filter(fingerprint__in=fingerprints).values_list("fingerprint", "pk"))
         by_external_id = dict(Article.objects.filter(external_id__in=external_ids).values_list("external_id", "pk"))
         new_articles = []
-        for fields, fingerprint, body_words in zip(batch, fingerprints, words):
+        for record in batch:
+            fields, fingerprint = record.fields, record.fingerprint
             existing = by_external_id.get(fields.external_id) or by_fingerprint.get(fingerprint)
             if existing:
                 duplicates.append((fields.origin, existing))
                 continue
             article = self._article(fields, fingerprint, import_file)
-            self.stories.sign(article, body_words)
+            self.stories.sign(article, record.signed)
             new_articles.append(article)
             # Later records in the same batch may repeat this one.
             by_fingerprint[fingerprint] = article
@@ -379,15 +514,14 @@ class Importer:
             if pk not in found:
                 continue
             origin, file_id = found[pk]
-            current = self.current_file
-            import_file = current if current is not None and current.pk == file_id else None
+            import_file = open_file = self.open_files.get(file_id)
             if import_file is None:
                 import_file = ImportFile.objects.filter(pk=file_id).first()
                 if import_file is None:
                     continue
             import_file.failures.append([origin, record_failure(UNINDEXABLE, error)])
             import_file.imported = max(0, import_file.imported - 1)
-            if import_file is not current:  # finished already: its status changes with it
+            if open_file is None:  # finished already: its status changes with it
                 import_file.status = self._file_status(import_file)
                 import_file.save(update_fields=["failures", "imported", "status"])
 

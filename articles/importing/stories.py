@@ -114,6 +114,18 @@ def _to_bytes(minhash):
     return bytes(buffer)
 
 
+def story_signature(body, words=None):
+    """What grouping needs of a body: (serialised signature, set of content stems, number of triples).
+
+    Depends on the body alone, so the import computes it in its helper
+    process (``pipeline.RecordPreparer``). ``words``: ``tokenise(body)``,
+    when the caller has it already.
+    """
+    stems = content_stems(body, words)
+    minhash, size = signature(stems)
+    return _to_bytes(minhash), frozenset(stems), size
+
+
 def choose_lead(articles):
     """The original among a story's articles.
 
@@ -280,15 +292,14 @@ class StoryGrouper:
         other = self.dates.get(other_pk)
         return date is None or other is None or abs((date - other).days) <= MAX_DAYS_APART
 
-    def sign(self, article, words=None):
+    def sign(self, article, signed=None):
         """Set ``article.minhash`` before it is saved; remembers its words for ``add``.
 
-        ``words``: ``tokenise(article.body)``, when the caller has it already.
+        ``signed``: ``story_signature(article.body)``, when the caller has it already.
         """
-        words = content_stems(article.body, words)
-        minhash, size = signature(words)
-        article.minhash = _to_bytes(minhash)
-        self._pending[id(article)] = (frozenset(words), minhash, size)
+        data, word_set, size = signed or story_signature(article.body)
+        article.minhash = data
+        self._pending[id(article)] = (word_set, LeanMinHash.deserialize(data), size)
 
     def add(self, articles):
         """Group ``articles`` (signed, then saved with pks) with the archive's earlier articles."""

@@ -572,7 +572,7 @@ class ArabicWhooshSearchBackend(WhooshSearchBackend):
         return super()._from_python(value)
 
 
-def _die_with_parent(parent_pid):
+def die_with_parent(parent_pid):
     """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG); exit if it already has."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -615,7 +615,7 @@ class OrphanSafeSubWriter(SubWriterTask):
         tempstorage.delete_file(filename)
 
     def run(self):
-        _die_with_parent(self.parent_pid)
+        die_with_parent(self.parent_pid)
         if self.lock_fd is not None:
             try:
                 os.close(self.lock_fd)
