@@ -53,8 +53,10 @@ def make_corpus(folder):
 
 def environment(data_dir):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "WHOOSH_INDEX_PATH", "MEDIA_ROOT")}
+    # With the helper process that prepares records (the default with more than two cores), so killing
+    # an import kills it too.
     env.update(NEWSARCHIVE_DATA_DIR=str(data_dir), SEARCH_WRITE_LOCK_TIMEOUT=str(LOCK_TIMEOUT),
-               DJANGO_SETTINGS_MODULE="newsarchive.settings")
+               DJANGO_SETTINGS_MODULE="newsarchive.settings", IMPORT_HELPER_PROCESS="1")
     return env
 
 

@@ -196,8 +196,8 @@ def records(count):
             for n in range(count)]
 
 
-@pytest.mark.skipif(not pipeline.PREPARE_IN_HELPER, reason="one core: records are prepared in the import process")
-def test_records_are_prepared_in_a_helper_process_that_ends_with_the_import(db, tmp_path):
+def test_records_are_prepared_in_a_helper_process_that_ends_with_the_import(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "PREPARE_IN_HELPER", True)  # the default with more than two cores
     helpers, before = set(), children_of_this_process()
     path = write_jsonl(tmp_path / "records.jsonl", records(12))
     job = import_paths([path], today=TODAY, batch_size=3, on_records=lambda n: helpers.update(children_of_this_process()))
@@ -207,8 +207,9 @@ def test_records_are_prepared_in_a_helper_process_that_ends_with_the_import(db, 
     assert not [pid for pid in helpers if running(pid)], "a helper process outlived its import"
 
 
-@pytest.mark.skipif(not pipeline.PREPARE_IN_HELPER, reason="one core: records are prepared in the import process")
-def test_an_import_whose_helper_process_is_killed_prepares_the_rest_itself_and_loses_nothing(db, tmp_path, caplog):
+def test_an_import_whose_helper_process_is_killed_prepares_the_rest_itself_and_loses_nothing(db, tmp_path, caplog,
+                                                                                           monkeypatch):
+    monkeypatch.setattr(pipeline, "PREPARE_IN_HELPER", True)
     killed = []
 
     before = children_of_this_process()
@@ -226,6 +227,20 @@ def test_an_import_whose_helper_process_is_killed_prepares_the_rest_itself_and_l
     assert file_reports(job)["records.jsonl"].status == ImportFile.Status.IMPORTED
     assert sorted(int(a.external_id) for a in Article.objects.all()) == list(range(12))
     assert search_articles("خبر").total == 12
+
+
+def test_an_import_that_cannot_start_a_helper_process_prepares_its_records_itself(db, tmp_path, monkeypatch, caplog):
+    class NoProcesses(pipeline.ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            raise BlockingIOError(11, "Resource temporarily unavailable")  # fork() at a limit on processes
+
+    monkeypatch.setattr(pipeline, "PREPARE_IN_HELPER", True)
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", NoProcesses)
+    path = write_jsonl(tmp_path / "records.jsonl", records(7))
+    job = import_paths([path], today=TODAY, batch_size=3)
+    assert "No record helper process" in caplog.text
+    assert (job.imported, job.failed) == (7, 0)
+    assert search_articles("خبر").total == 7
 
 
 def test_reimporting_is_a_no_op_that_names_the_existing_articles(demo_articles):
