@@ -50,7 +50,8 @@ def _prepare_in_helper():
     process's work, and with a spare core the import process is what limits
     an import's rate. With two, the import process and the two index writers
     keep both cores busy already: on the real 31k the helper left the rate
-    as it was (252-278 articles/s against 249-283) and cost 8% more CPU.
+    as it was (252-278 articles/s against 249-283) and cost about 13% more
+    CPU per article (the records and their stems cross between processes).
     """
     setting = os.environ.get("IMPORT_HELPER_PROCESS", "").strip().lower()
     if setting in ("0", "1"):
