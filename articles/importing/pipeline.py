@@ -13,7 +13,6 @@ skips what it saved already. Exact duplicates (same normalised body, or same
 external id) are reported with the article they duplicate and not saved again.
 """
 
-import gc
 import hashlib
 import logging
 import multiprocessing
@@ -35,7 +34,7 @@ from articles.importing.safety import fit_identifier, storable, storable_json, s
 from articles.jobs import current_runner, fail_abandoned_jobs
 from articles.importing.stories import StoryGrouper, story_signature
 from articles.models import Article, ImportFile, ImportJob, Source, address_keys, body_fingerprint
-from articles.search.backend import die_with_parent
+from articles.search.backend import die_with_parent, parent_objects_frozen
 from articles.search.indexing import IndexQueue
 from articles.text import tokenise
 
@@ -213,16 +212,13 @@ class RecordPreparer:
             self.executor = ProcessPoolExecutor(1, mp_context=context, initializer=die_with_parent,
                                                 initargs=(os.getpid(),))
             # Started now, before the index's write lock is taken, so the
-            # helper never holds a copy of it; the objects loaded so far are
-            # left out of its garbage collection (see OrphanSafeMpWriter).
-            gc.freeze()
+            # helper never holds a copy of it.
             try:
-                self.executor.submit(len, ()).result()
+                with parent_objects_frozen():
+                    self.executor.submit(len, ()).result()
             except Exception:  # noqa: BLE001 - no process could be started (a limit on processes): prepared here
                 logger.warning("No record helper process; preparing records in the import process", exc_info=True)
                 self.close()
-            finally:
-                gc.unfreeze()
 
     def submit(self, records):
         if self.executor is not None:
@@ -270,8 +266,9 @@ class Importer:
         self.sources = {}
         self.stories = StoryGrouper()
         self.open_files = {}  # pk -> ImportFile being imported: news of its articles goes on the object
-        self.in_flight = None  # (ImportFile, submitted batch) being prepared
-        self.ended = set()  # pks of open files read to the end, finished when their last batch is saved
+        # (ImportFile, submitted batch, whether it is the file's last) being prepared: a file read to the
+        # end is finished when its last batch is saved.
+        self.in_flight = None
         self.preparer = None
 
     def run(self, files):
@@ -323,7 +320,6 @@ class Importer:
         if self.in_flight is not None and self.in_flight[0] is import_file:
             self._save_in_flight()  # what it read before it broke is imported
         self.open_files.pop(import_file.pk, None)
-        self.ended.discard(import_file.pk)
         import_file.status = ImportFile.Status.FAILED if not import_file.imported else ImportFile.Status.PARTIAL
         import_file.message = record_failure(UNEXPECTED, error)
         import_file.save()
@@ -394,7 +390,7 @@ class Importer:
         except RecursionError:  # a reader's own limits should stop this first
             import_file.message = "البيانات متداخلة بعمق كبير / the data is nested too deeply to read"
         if self.in_flight is not None and self.in_flight[0] is import_file:
-            self.ended.add(import_file.pk)  # finished when its last batch is saved
+            self.in_flight = (import_file, self.in_flight[1], True)
         else:
             self._finish_file(import_file)
 
@@ -402,21 +398,19 @@ class Importer:
         """Hand ``records`` to the preparer, then save the batch handed over before (prepared meanwhile)."""
         submitted = self.preparer.submit(records)
         self._save_in_flight()
-        self.in_flight = (import_file, submitted)
+        self.in_flight = (import_file, submitted, False)
 
     def _save_in_flight(self):
         """Save the batch being prepared; finish its file if that was the file's last batch."""
         if self.in_flight is None:
             return
-        (import_file, submitted), self.in_flight = self.in_flight, None
+        (import_file, submitted, last), self.in_flight = self.in_flight, None
         try:
             self._save_batch(import_file, self.preparer.result(submitted))
         except Exception as error:  # noqa: BLE001 - reported on its file, which may have ended already
-            self.ended.discard(import_file.pk)
             self._fail_unexpectedly(import_file, error)
             return
-        if import_file.pk in self.ended:
-            self.ended.discard(import_file.pk)
+        if last:
             self._finish_file(import_file)
 
     @staticmethod
