@@ -207,6 +207,27 @@ def test_records_are_prepared_in_a_helper_process_that_ends_with_the_import(db, 
     assert not [pid for pid in helpers if running(pid)], "a helper process outlived its import"
 
 
+def test_an_import_collects_garbage_less_often_and_leaves_the_worker_as_it_found_it(db, tmp_path):
+    """The worker process imports for hours: an import's collector setting must not stay behind, even when it fails."""
+    import gc
+
+    before = gc.get_threshold()
+    during = []
+    path = write_jsonl(tmp_path / "records.jsonl", records(6))
+    job = import_paths([path], today=TODAY, batch_size=3, on_records=lambda n: during.append(gc.get_threshold()))
+    assert job.imported == 6
+    assert during and all(threshold[2] == max(before[2], pipeline.FULL_COLLECTION_AFTER) for threshold in during)
+    assert gc.get_threshold() == before
+
+    def interrupted(n):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_paths([write_jsonl(tmp_path / "more.jsonl", records(6))], today=TODAY, batch_size=3,
+                     on_records=interrupted)
+    assert gc.get_threshold() == before
+
+
 def test_an_import_whose_helper_process_is_killed_prepares_the_rest_itself_and_loses_nothing(db, tmp_path, caplog,
                                                                                            monkeypatch):
     monkeypatch.setattr(pipeline, "PREPARE_IN_HELPER", True)

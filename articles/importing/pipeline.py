@@ -13,11 +13,13 @@ skips what it saved already. Exact duplicates (same normalised body, or same
 external id) are reported with the article they duplicate and not saved again.
 """
 
+import gc
 import hashlib
 import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -59,6 +61,13 @@ def _prepare_in_helper():
 
 
 PREPARE_IN_HELPER = _prepare_in_helper()
+# During an import, the cyclic garbage collector's full collections come
+# after this many younger ones (Python's default: 10). Every full collection
+# walks the story grouper's long-lived objects (its LSH bands: some 700,000
+# lists at the real 31k). On the real 31k at the default, the import process
+# spent 5.0 of its 75 CPU-seconds collecting, 3.3 of them in full
+# collections; at 100, 2.4 and 0.8, with the same peak memory (503 MB).
+FULL_COLLECTION_AFTER = 100
 logger = logging.getLogger(__name__)
 # Any number: the PostgreSQL advisory lock every import takes to save a batch.
 SAVE_LOCK_KEY = 7_314_212_011
@@ -196,6 +205,17 @@ def prepare_records(records, today):
     return prepared
 
 
+@contextmanager
+def fewer_full_collections():
+    """Full garbage collections once every ``FULL_COLLECTION_AFTER`` younger ones, as before afterwards."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(threshold[0], threshold[1], max(threshold[2], FULL_COLLECTION_AFTER))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
 class RecordPreparer:
     """``prepare_records`` for batch after batch, in a helper process while the caller saves the batch before.
 
@@ -279,7 +299,7 @@ class Importer:
         job.save(update_fields=["status", "started_at", "runner"])
         try:
             self.preparer = RecordPreparer(self.today)
-            with IndexQueue(on_stage=self._stage, on_failure=self._index_failed) as self.index_queue:
+            with fewer_full_collections(), IndexQueue(on_stage=self._stage, on_failure=self._index_failed) as self.index_queue:
                 # Articles saved by an earlier import that was killed before
                 # its index commit.
                 self.index_queue.add(list(Article.objects.filter(index_pending=True).values_list("pk", flat=True)))
