@@ -98,6 +98,21 @@ def test_a_story_s_lead_is_the_original_whichever_import_brings_it(db, tmp_path,
     assert story.lead == channel and channel.is_story_lead
 
 
+def test_a_story_larger_than_the_members_compared_keeps_taking_its_versions(db, tmp_path, monkeypatch):
+    """Versions arriving batch after batch, more of them than a newcomer is compared with: one story, one lead."""
+    from articles.importing import stories
+
+    monkeypatch.setattr(stories, "MIN_DOCUMENTS_FOR_IDF", 10**9)  # every word weighs the same on so few articles
+    report = (DEMO_DIR / "ikhbariya-eye-of-the-hawk.txt").read_text(encoding="utf-8").strip()
+    versions = [{"id": str(n), "title": f"نسخة {n}", "date": "2026-11-20", "source": f"صحيفة {n}",
+                 "text": f"{report}\n(نقلته صحيفة رقم {n})"} for n in range(stories.STORY_MEMBERS_COMPARED + 8)]
+    import_paths([write_jsonl(tmp_path / "first.jsonl", versions[:20])], today=TODAY, batch_size=3)
+    import_paths([write_jsonl(tmp_path / "later.jsonl", versions[20:])], today=TODAY, batch_size=4)
+    story = Story.objects.get()
+    assert story.articles.count() == len(versions) == Article.objects.count()
+    assert story.lead == Article.objects.get(external_id="0")  # the first imported, as the dates are equal
+
+
 def test_the_original_bytes_are_kept(demo_articles):
     for article in demo_articles.values():
         path = DEMO_DIR / Path(article.import_file.name).name
