@@ -436,14 +436,15 @@ class _TouchedStories:
 
     def members(self, story_id):
         """(The lead and the latest members of a story: whom a newcomer must resemble, the lead's pk)."""
-        members = self.newest[story_id][:]
+        members = self.newest.get(story_id, [])[:]
         lead = self.leads.get(story_id)
         if lead and lead not in members:
-            members[-1] = lead
+            members[-1:] = [lead]
         return members, lead
 
     def articles(self, pks):
-        return [self._articles[pk] for pk in pks]
+        """The articles at ``pks`` that are still there (one may have been deleted since the batch began)."""
+        return [self._articles[pk] for pk in pks if pk in self._articles]
 
     def joined(self, story_id, pks, lead):
         """``pks`` joined story ``story_id`` (new or not), now led by ``lead``."""
