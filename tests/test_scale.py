@@ -377,6 +377,7 @@ def test_a_word_set_s_rarity_is_the_sum_of_its_words_idf_as_counts_change(db, tm
     pass from kept logarithms: the same sum word by word, with the index's counts and the import's
     own, after every article the import adds, and after the kept counts are dropped for memory."""
     import math
+    from collections import Counter
 
     import_records(tmp_path, "a.jsonl", records(30, seed=3), batch_size=10)
     monkeypatch.setattr(stories, "MIN_DOCUMENTS_FOR_IDF", 10)
@@ -384,9 +385,11 @@ def test_a_word_set_s_rarity_is_the_sum_of_its_words_idf_as_counts_change(db, tm
     field = frequencies.field
     assert frequencies.indexed == 30
 
+    added = Counter()
+
     def expected(words):
         total = frequencies.indexed + frequencies.added_docs
-        return sum(math.log((total + 1) / (frequencies.searcher.doc_frequency(field, w) + frequencies.added[w] + 1)) + 1
+        return sum(math.log((total + 1) / (frequencies.searcher.doc_frequency(field, w) + added[w] + 1)) + 1
                    for w in words)
 
     indexed_words = [w.decode() for w in frequencies.searcher.lexicon(field)]
@@ -395,10 +398,18 @@ def test_a_word_set_s_rarity_is_the_sum_of_its_words_idf_as_counts_change(db, tm
     words = {common, rare, "كلمةجديدة"}
     assert frequencies.weight({rare}) > frequencies.weight({common})
     assert frequencies.weight(words) == pytest.approx(expected(words), rel=1e-12)
-    for added in ({"كلمةجديدة", common}, {"كلمةجديدة"}, {rare, "اخرى"}):
-        frequencies.add(added)
+    for article_words in ({"كلمةجديدة", common}, {"كلمةجديدة"}, {rare, "اخرى"}):
+        frequencies.add(article_words)
+        added.update(article_words)
         assert frequencies.weight(words) == pytest.approx(expected(words), rel=1e-12)
     monkeypatch.setattr(stories, "FREQUENCY_CACHE", 2)  # kept counts dropped and read again
+    assert frequencies.weight(words | {"اخرى"}) == pytest.approx(expected(words | {"اخرى"}), rel=1e-12)
+    frequencies.add({rare})
+    added.update({rare})
+    assert frequencies.weight(words | {"اخرى"}) == pytest.approx(expected(words | {"اخرى"}), rel=1e-12)
+    monkeypatch.setattr(stories, "FREQUENCY_CACHE", 200_000)
+    frequencies.add({common, "اخرى"})
+    added.update({common, "اخرى"})
     assert frequencies.weight(words | {"اخرى"}) == pytest.approx(expected(words | {"اخرى"}), rel=1e-12)
     monkeypatch.setattr(stories, "MIN_DOCUMENTS_FOR_IDF", 1000)  # too few articles: every word weighs 1
     assert frequencies.weight(words) == 3.0
