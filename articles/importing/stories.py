@@ -88,6 +88,14 @@ STORY_WINDOW_ARTICLES = 20_000
 FREQUENCY_CACHE = 200_000
 # The table of log(n + 1) grows by this many counts at a time.
 LOG_TABLE_STEP = 4096
+# Values in one SQL ``IN (...)`` list, at most.
+IN_LIST_VALUES = 500
+
+
+def _in_chunks(values):
+    """``values`` (a list) a SQL ``IN`` list's worth at a time."""
+    for start in range(0, len(values), IN_LIST_VALUES):
+        yield values[start:start + IN_LIST_VALUES]
 
 
 # Drawing the permutations is most of making a MinHash: draw them once (the
@@ -425,13 +433,12 @@ class _TouchedStories:
     def __init__(self, similar, batch):
         """``similar``: pks of the earlier articles the batch's articles resemble; ``batch``: its saved articles."""
         self.story_of = {}  # pk -> story id (None: in no story)
-        for start in range(0, len(similar), 500):
-            self.story_of.update(Article.objects.filter(pk__in=similar[start:start + 500]).values_list("pk", "story_id"))
+        for chunk in _in_chunks(similar):
+            self.story_of.update(Article.objects.filter(pk__in=chunk).values_list("pk", "story_id"))
         story_ids = sorted({story_id for story_id in self.story_of.values() if story_id is not None})
         self.newest = {story_id: [] for story_id in story_ids}  # story id -> its newest members' pks, newest first
         self.leads = {}
-        for start in range(0, len(story_ids), 500):
-            chunk = story_ids[start:start + 500]
+        for chunk in _in_chunks(story_ids):
             self.leads.update(Story.objects.filter(pk__in=chunk).values_list("pk", "lead_id"))
             # Each story's newest members only: a story may have thousands.
             rows = (Article.objects.filter(story_id__in=chunk)
@@ -444,8 +451,8 @@ class _TouchedStories:
         self._articles = {article.pk: article for article in batch}
         wanted = sorted(({pk for pk, story_id in self.story_of.items() if story_id is None}
                          | {pk for pk in self.leads.values() if pk is not None}) - self._articles.keys())
-        for start in range(0, len(wanted), 500):
-            rows = Article.objects.filter(pk__in=wanted[start:start + 500]).only("pk", "date", "kept")
+        for chunk in _in_chunks(wanted):
+            rows = Article.objects.filter(pk__in=chunk).only("pk", "date", "kept")
             self._articles.update((article.pk, article) for article in rows)
 
     def members(self, story_id):
